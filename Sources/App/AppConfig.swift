@@ -1,0 +1,106 @@
+import Vapor
+
+/// Typed settings, parsed once at boot from the environment (SPEC §1). A bad value stops the boot
+/// with a message naming the variable.
+struct AppConfig: Sendable {
+    enum DatabaseTarget: Sendable, Equatable {
+        case sqlite(path: String)
+        /// `schema` isolates a test run in its own PostgreSQL schema (search_path).
+        case postgres(url: String, schema: String? = nil)
+    }
+
+    var database: DatabaseTarget
+    /// Public base URL without a trailing slash (RFC 8414 §2 `issuer`).
+    var issuer: String
+    var accessTokenTTL: Int
+    var authCodeTTL: Int
+    var refreshTokenIdleTTL: Int?
+    var logLevel: Logger.Level
+    var bcryptCost: Int
+
+    static let defaultSQLitePath = "db/gatehouse.sqlite"
+
+    struct Invalid: Error, CustomStringConvertible {
+        let variable: String
+        let problem: String
+        var description: String { "Configuration error: \(variable) \(problem)" }
+    }
+
+    static func load(from env: [String: String]) throws -> AppConfig {
+        func value(_ name: String) -> String? {
+            guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func seconds(_ name: String, default fallback: Int?) throws -> Int? {
+            guard let raw = value(name) else { return fallback }
+            guard let number = Int(raw), number > 0, number <= 10 * 365 * 86_400 else {
+                throw Invalid(variable: name, problem: "must be a whole number of seconds between 1 and 315360000, got '\(raw.prefix(40))'")
+            }
+            return number
+        }
+
+        let database: DatabaseTarget
+        if let url = value("DATABASE_URL") {
+            if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                guard URL(string: url)?.host?.isEmpty == false else {
+                    throw Invalid(variable: "DATABASE_URL", problem: "is not a valid postgres:// URL")
+                }
+                database = .postgres(url: url)
+            } else if url.hasPrefix("sqlite://") {
+                let path = String(url.dropFirst("sqlite://".count))
+                guard !path.isEmpty else { throw Invalid(variable: "DATABASE_URL", problem: "sqlite:// needs a file path") }
+                database = .sqlite(path: path)
+            } else {
+                // Never echo the value: it usually holds a password.
+                throw Invalid(variable: "DATABASE_URL", problem: "must start with postgres://, postgresql:// or sqlite://")
+            }
+        } else {
+            database = .sqlite(path: defaultSQLitePath)
+        }
+
+        var issuer = value("GATEHOUSE_ISSUER") ?? "http://127.0.0.1:8080"
+        while issuer.hasSuffix("/") { issuer.removeLast() }
+        // RFC 8414 §2: the issuer is an https URL with no query or fragment; http is allowed
+        // here for local development.
+        guard let issuerURL = URL(string: issuer), ["http", "https"].contains(issuerURL.scheme ?? ""),
+              issuerURL.host?.isEmpty == false, issuerURL.query == nil, issuerURL.fragment == nil
+        else {
+            throw Invalid(variable: "GATEHOUSE_ISSUER", problem: "must be an http(s) URL without query or fragment, got '\(issuer.prefix(80))'")
+        }
+
+        let levelName = value("LOG_LEVEL") ?? "info"
+        guard let logLevel = Logger.Level(rawValue: levelName.lowercased()) else {
+            throw Invalid(variable: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical; got '\(levelName.prefix(20))'")
+        }
+
+        let costRaw = value("BCRYPT_COST") ?? "12"
+        guard let bcryptCost = Int(costRaw), (4...31).contains(bcryptCost) else {
+            throw Invalid(variable: "BCRYPT_COST", problem: "must be a whole number from 4 to 31, got '\(costRaw.prefix(20))'")
+        }
+
+        return AppConfig(
+            database: database,
+            issuer: issuer,
+            accessTokenTTL: try seconds("ACCESS_TOKEN_TTL", default: 604_800)!,
+            authCodeTTL: try seconds("AUTH_CODE_TTL", default: 600)!,
+            refreshTokenIdleTTL: try seconds("REFRESH_TOKEN_IDLE_TTL", default: nil),
+            logLevel: logLevel,
+            bcryptCost: bcryptCost
+        )
+    }
+
+    /// Cookies get `Secure` when the public URL is https.
+    var usesHTTPS: Bool { issuer.hasPrefix("https://") }
+}
+
+extension Application {
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    var config: AppConfig {
+        get {
+            guard let config = storage[ConfigKey.self] else { fatalError("AppConfig not set: call configure(_:config:) first") }
+            return config
+        }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}

@@ -1,0 +1,39 @@
+import Vapor
+
+/// Account creation (SPEC §2). `/register` never makes an administrator.
+struct RegistrationController: RouteCollection {
+    struct RegisterForm: Content {
+        var username: String?
+        var email: String?
+        var password: String?
+    }
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("register", use: new)
+        routes.post("register", use: create)
+    }
+
+    func new(req: Request) async throws -> Response {
+        if try await req.sessions.user() != nil { return req.redirect(to: "/") }
+        return try await render(req, values: .init(username: "", email: ""), errors: [:])
+    }
+
+    func create(req: Request) async throws -> Response {
+        let form = try req.content.decode(RegisterForm.self)
+        let input = AccountService.RegistrationInput(username: form.username ?? "", email: form.email ?? "", password: form.password ?? "")
+        switch try await req.accounts.register(input) {
+        case .invalid(let errors):
+            let values = RegisterPage.Values(username: String(input.username.prefix(64)), email: String(input.email.prefix(254)))
+            return try await render(req, values: values, errors: errors, status: .unprocessableEntity)
+        case .created(let user):
+            try await req.sessions.signIn(user)
+            req.sessionState.outgoingFlash = .registered
+            return req.redirectAfterPost(to: "/")
+        }
+    }
+
+    private func render(_ req: Request, values: RegisterPage.Values, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let page = RegisterPage(layout: try await req.layout("Create account"), values: values, errors: errors)
+        return try await req.page("accounts/register", page, status: status)
+    }
+}

@@ -1,0 +1,57 @@
+import Vapor
+
+/// Sign in and sign out (SPEC §2).
+struct SessionController: RouteCollection {
+    struct LoginForm: Content {
+        var username: String?
+        var password: String?
+        var next: String?
+    }
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("login", use: new)
+        routes.post("login", use: create)
+        routes.post("logout", use: delete)
+    }
+
+    func new(req: Request) async throws -> Response {
+        let next = SafeNextPath.validate(req.query["next"])
+        if try await req.sessions.user() != nil {
+            return req.redirect(to: next ?? "/")
+        }
+        return try await render(req, username: "", next: next, error: nil)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let form = try req.content.decode(LoginForm.self)
+        let login = (form.username ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = form.password ?? ""
+        let next = SafeNextPath.validate(form.next)
+        guard !login.isEmpty, !password.isEmpty, login.count <= 254, password.count <= AccountRules.passwordLength.upperBound else {
+            return try await render(req, username: String(login.prefix(254)), next: next, error: "Enter your username or email and your password.", status: .unprocessableEntity)
+        }
+
+        let throttle = LoginThrottle(request: req, login: login)
+        if let retryAfter = try await throttle.retryAfter() {
+            return try await LoginThrottle.tooManyAttemptsPage(req, retryAfter: retryAfter)
+        }
+        guard let user = try await req.accounts.authenticate(login: login, password: password) else {
+            try await throttle.recordFailure()
+            return try await render(req, username: login, next: next, error: "Wrong username or password.", status: .unprocessableEntity)
+        }
+        try await throttle.recordSuccess()
+        try await req.sessions.signIn(user)
+        return req.redirectAfterPost(to: next ?? "/")
+    }
+
+    func delete(req: Request) async throws -> Response {
+        try await req.sessions.signOut()
+        req.sessionState.outgoingFlash = .signedOut
+        return req.redirectAfterPost(to: "/")
+    }
+
+    private func render(_ req: Request, username: String, next: String?, error: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let page = LoginPage(layout: try await req.layout("Sign in"), username: username, next: next, error: error)
+        return try await req.page("accounts/login", page, status: status)
+    }
+}

@@ -1,0 +1,29 @@
+import Vapor
+
+/// Writes the session and flash cookies decided while handling the request.
+/// Cookies: `HttpOnly`, `SameSite=Lax`, `Secure` when the issuer is https (SPEC §2).
+struct BrowserSessionMiddleware: AsyncMiddleware {
+    let secure: Bool
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        let state = request.sessionState
+        if let cookie = state.newCookie {
+            response.cookies[BrowserSessions.cookieName] = makeCookie(cookie.value, maxAge: cookie.maxAge)
+        } else if state.clearCookie {
+            response.cookies[BrowserSessions.cookieName] = makeCookie("", maxAge: 0)
+        }
+        if let flash = state.outgoingFlash {
+            response.cookies[Flash.cookieName] = makeCookie(flash.rawValue, maxAge: 60)
+        } else if state.flashConsumed {
+            response.cookies[Flash.cookieName] = makeCookie("", maxAge: 0)
+        }
+        return response
+    }
+
+    private func makeCookie(_ value: String, maxAge: Int?) -> HTTPCookies.Value {
+        HTTPCookies.Value(
+            string: value, expires: maxAge == 0 ? Date(timeIntervalSince1970: 0) : nil, maxAge: maxAge,
+            path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+}

@@ -1,0 +1,26 @@
+import Vapor
+
+/// Synchronizer-token CSRF protection for HTML forms (SPEC §2): every unsafe request must carry
+/// the session's `csrf_token`, compared in constant time. A missing or wrong token is a 403.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let fieldName = "csrf_token"
+    /// Route middleware runs before Vapor collects a streamed body, so we collect it here, with
+    /// the limit of the routes behind us (64 KiB for forms, more for icon uploads).
+    var maxBodySize: ByteCount = "64kb"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if [.GET, .HEAD, .OPTIONS].contains(request.method) {
+            return try await next.respond(to: request)
+        }
+        if request.body.data == nil {
+            _ = try await request.body.collect(max: maxBodySize.value).get()
+        }
+        let sent = try? request.content.get(String.self, at: Self.fieldName)
+        guard let sent, let session = try await request.sessions.current(),
+              Secrets.constantTimeEquals(sent, session.csrfToken)
+        else {
+            throw Abort(.forbidden, reason: "This form has expired or did not come from Gatehouse. Go back, reload the page and try again.")
+        }
+        return try await next.respond(to: request)
+    }
+}

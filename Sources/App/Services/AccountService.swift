@@ -1,0 +1,85 @@
+import Fluent
+import Vapor
+
+/// Registration, sign-in checks and password changes: the account rules used by the pages and
+/// by `create-user`.
+struct AccountService {
+    let database: any Database
+    let passwords: Passwords
+
+    struct RegistrationInput {
+        var username: String
+        var email: String
+        var password: String
+    }
+
+    /// Field name → message, keyed by the form field names of SPEC §2.
+    typealias FieldErrors = [String: String]
+
+    enum RegistrationResult {
+        case created(User)
+        case invalid(FieldErrors)
+    }
+
+    func register(_ input: RegistrationInput, kind: User.Kind = .user) async throws -> RegistrationResult {
+        let username = AccountRules.normalizeUsername(input.username)
+        let email = AccountRules.normalizeEmail(input.email)
+        var errors = FieldErrors()
+        errors["username"] = AccountRules.usernameProblem(username)
+        errors["email"] = AccountRules.emailProblem(email)
+        errors["password"] = AccountRules.passwordProblem(input.password)
+        if errors["username"] == nil, try await User.query(on: database).filter(\.$username == username).first() != nil {
+            errors["username"] = "That username is taken."
+        }
+        if errors["email"] == nil, try await User.query(on: database).filter(\.$email == email).first() != nil {
+            errors["email"] = "An account with that email already exists."
+        }
+        guard errors.isEmpty else { return .invalid(errors) }
+
+        let user = User(username: username, email: email, passwordHash: try await passwords.hash(input.password), kind: kind)
+        do {
+            try await user.create(on: database)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // Two registrations raced past the checks above; the unique indexes decide.
+            return .invalid(["username": "That username or email is taken."])
+        }
+        return .created(user)
+    }
+
+    /// `login` is a username or an email address (SPEC §2). Returns nil for a wrong pair.
+    func authenticate(login: String, password: String) async throws -> User? {
+        let key = login.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let user = try await User.query(on: database)
+            .group(.or) { $0.filter(\.$username == key).filter(\.$email == key) }
+            .first()
+        guard let user, let hash = user.passwordHash else {
+            try await passwords.spendVerificationTime(password)
+            return nil
+        }
+        return try await passwords.verify(password, against: hash) ? user : nil
+    }
+
+    /// Changes the password and signs the user out of every other session (SPEC §2).
+    func changePassword(user: User, current: String, new: String, keepingSession sessionID: String?) async throws -> FieldErrors {
+        var errors = FieldErrors()
+        if let hash = user.passwordHash, try await passwords.verify(current, against: hash) {
+            errors["new_password"] = AccountRules.passwordProblem(new)
+        } else {
+            errors["current_password"] = "That is not your current password."
+        }
+        guard errors.isEmpty else { return errors }
+        user.passwordHash = try await passwords.hash(new)
+        let userID = try user.requireID()
+        try await database.transaction { db in
+            try await user.save(on: db)
+            var others = BrowserSession.query(on: db).filter(\.$user.$id == userID)
+            if let sessionID { others = others.filter(\.$id != sessionID) }
+            try await others.delete()
+        }
+        return [:]
+    }
+}
+
+extension Request {
+    var accounts: AccountService { AccountService(database: db, passwords: passwords) }
+}

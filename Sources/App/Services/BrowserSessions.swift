@@ -1,0 +1,106 @@
+import Fluent
+import Vapor
+
+/// The browser session of one request, loaded lazily: routes that never look at it (static files,
+/// the JSON API) cost no database query.
+final class SessionState: @unchecked Sendable {
+    let cookieValue: String?
+    var loaded = false
+    var record: BrowserSession?
+    var user: User?
+    /// A new cookie value to send (a new session, or a rotated one at sign-in).
+    var newCookie: (value: String, maxAge: Int?)?
+    var clearCookie = false
+    let incomingFlash: Flash?
+    var flashConsumed = false
+    var outgoingFlash: Flash?
+
+    init(cookieValue: String?, flash: Flash?) {
+        self.cookieValue = cookieValue
+        self.incomingFlash = flash
+    }
+}
+
+/// Creates, finds, rotates and ends browser sessions (SPEC §2).
+struct BrowserSessions {
+    static let cookieName = "gatehouse_session"
+    static let signedInLifetime: TimeInterval = 30 * 86_400
+    static let anonymousLifetime: TimeInterval = 86_400
+
+    let request: Request
+
+    private var state: SessionState { request.sessionState }
+
+    /// The session row for this request, if the cookie names a live one.
+    func current() async throws -> BrowserSession? {
+        if !state.loaded {
+            state.loaded = true
+            if let cookie = state.cookieValue, cookie.count <= 128 {
+                let record = try await BrowserSession.query(on: request.db)
+                    .filter(\.$id == Secrets.sha256Hex(cookie))
+                    .filter(\.$expiresAt > Date())
+                    .with(\.$user)
+                    .first()
+                state.record = record
+                state.user = record?.user
+            }
+        }
+        return state.record
+    }
+
+    func user() async throws -> User? {
+        _ = try await current()
+        return state.user
+    }
+
+    /// The CSRF token for forms on this page, creating an anonymous session if there is none yet.
+    func csrfToken() async throws -> String {
+        if let record = try await current() { return record.csrfToken }
+        let record = try await start(userID: nil, lifetime: Self.anonymousLifetime, persistentCookie: false)
+        return record.csrfToken
+    }
+
+    /// Signs `user` in under a new session id and a new CSRF token, ending the previous session:
+    /// a session id an attacker planted before sign-in is worthless after it (session fixation).
+    func signIn(_ user: User) async throws {
+        if let old = try await current() { try await old.delete(on: request.db) }
+        _ = try await start(userID: try user.requireID(), lifetime: Self.signedInLifetime, persistentCookie: true)
+        state.user = user
+    }
+
+    func signOut() async throws {
+        if let old = try await current() { try await old.delete(on: request.db) }
+        state.record = nil
+        state.user = nil
+        state.newCookie = nil
+        state.clearCookie = true
+    }
+
+    private func start(userID: UUID?, lifetime: TimeInterval, persistentCookie: Bool) async throws -> BrowserSession {
+        let cookie = Secrets.random256()
+        let record = BrowserSession(
+            idHash: Secrets.sha256Hex(cookie), userID: userID,
+            csrfToken: Secrets.random256(), expiresAt: Date().addingTimeInterval(lifetime))
+        try await record.create(on: request.db)
+        state.record = record
+        state.loaded = true
+        state.newCookie = (cookie, persistentCookie ? Int(lifetime) : nil)
+        state.clearCookie = false
+        return record
+    }
+}
+
+extension Request {
+    private struct SessionStateKey: StorageKey { typealias Value = SessionState }
+
+    var sessionState: SessionState {
+        if let state = storage[SessionStateKey.self] { return state }
+        let state = SessionState(
+            cookieValue: cookies[BrowserSessions.cookieName]?.string,
+            flash: cookies[Flash.cookieName].flatMap { Flash(rawValue: $0.string) })
+        storage[SessionStateKey.self] = state
+        return state
+    }
+
+    var sessions: BrowserSessions { BrowserSessions(request: self) }
+}

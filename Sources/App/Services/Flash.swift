@@ -1,0 +1,17 @@
+/// One-time notices after a redirect (post/redirect/get). The cookie holds only this key, never
+/// text, so nothing a visitor sends is ever shown back as a notice.
+enum Flash: String, Sendable {
+    case registered = "registered"
+    case signedOut = "signed-out"
+    case passwordChanged = "password-changed"
+
+    static let cookieName = "gatehouse_flash"
+
+    var message: String {
+        switch self {
+        case .registered: return "Welcome to Gatehouse. Your account is ready."
+        case .signedOut: return "You are signed out."
+        case .passwordChanged: return "Password changed. Your other sessions have been signed out."
+        }
+    }
+}

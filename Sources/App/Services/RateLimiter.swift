@@ -1,0 +1,65 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Fixed-window counters in the database, so limits hold across instances (SPEC §1, §2).
+/// Each hit is one upsert statement: concurrent requests cannot lose a count.
+struct RateLimiter {
+    struct Rule: Sendable {
+        let limit: Int
+        let window: Double  // seconds
+    }
+
+    struct Status {
+        let hits: Int
+        let retryAfter: Int  // seconds until the window resets
+    }
+
+    let database: any Database
+    var now: () -> Date = Date.init
+
+    private var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Records one hit on `bucket` and returns the count in the current window.
+    @discardableResult
+    func hit(_ bucket: String, _ rule: Rule) async throws -> Status {
+        let now = self.now().timeIntervalSince1970
+        let expired = now - rule.window
+        let row = try await sql.raw("""
+            INSERT INTO rate_limits (bucket, window_start, hits) VALUES (\(bind: bucket), \(bind: now), 1)
+            ON CONFLICT (bucket) DO UPDATE SET
+              hits = CASE WHEN rate_limits.window_start <= \(bind: expired) THEN 1 ELSE rate_limits.hits + 1 END,
+              window_start = CASE WHEN rate_limits.window_start <= \(bind: expired) THEN \(bind: now) ELSE rate_limits.window_start END
+            RETURNING hits, window_start
+            """).first()
+        guard let row else { return Status(hits: 1, retryAfter: Int(rule.window)) }
+        let hits = try row.decode(column: "hits", as: Int.self)
+        let start = try row.decode(column: "window_start", as: Double.self)
+        return Status(hits: hits, retryAfter: max(1, Int((start + rule.window - now).rounded(.up))))
+    }
+
+    /// Reads a bucket without counting: nil when it is under its limit.
+    func blocked(_ bucket: String, _ rule: Rule) async throws -> Status? {
+        let now = self.now().timeIntervalSince1970
+        let row = try await sql.raw("""
+            SELECT hits, window_start FROM rate_limits
+            WHERE bucket = \(bind: bucket) AND window_start > \(bind: now - rule.window)
+            """).first()
+        guard let row else { return nil }
+        let hits = try row.decode(column: "hits", as: Int.self)
+        guard hits >= rule.limit else { return nil }
+        let start = try row.decode(column: "window_start", as: Double.self)
+        return Status(hits: hits, retryAfter: max(1, Int((start + rule.window - now).rounded(.up))))
+    }
+
+    func reset(_ bucket: String) async throws {
+        try await sql.delete(from: "rate_limits").where("bucket", .equal, bucket).run()
+    }
+}
+
+extension RateLimiter.Rule {
+    /// Failed sign-ins for one account: 5 per 15 minutes, as Devise's lockable default suggests.
+    static let loginPerAccount = Self(limit: 5, window: 900)
+    /// Failed sign-ins from one address: more, since offices and NATs share addresses.
+    static let loginPerAddress = Self(limit: 20, window: 900)
+}

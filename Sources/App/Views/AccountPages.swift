@@ -1,0 +1,35 @@
+/// Leaf contexts of the account pages (Templates/accounts, settings, home, errors).
+struct HomePage: Encodable {
+    let layout: LayoutContext
+    let signedIn: Bool
+}
+
+struct LoginPage: Encodable {
+    let layout: LayoutContext
+    let username: String
+    let next: String?
+    let error: String?
+}
+
+struct RegisterPage: Encodable {
+    struct Values: Encodable {
+        let username: String
+        let email: String
+    }
+
+    let layout: LayoutContext
+    let values: Values
+    let errors: [String: String]
+}
+
+struct PasswordPage: Encodable {
+    let layout: LayoutContext
+    let errors: [String: String]
+}
+
+struct ErrorPage: Encodable {
+    let layout: LayoutContext
+    let status: Int
+    let reason: String
+    let message: String
+}

@@ -1,0 +1,41 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import Vapor
+
+/// Wires the application: database, views, middleware, migrations, commands, routes.
+func configure(_ app: Application, config: AppConfig) async throws {
+    app.config = config
+    try configureDatabase(app, config.database)
+
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.directory.viewsDirectory = app.directory.workingDirectory + "Templates/"
+    app.views.use(.leaf)
+    // SPEC §7: JSON bodies are capped at 64 KiB; the icon upload route raises its own limit.
+    app.routes.defaultMaxBodySize = "64kb"
+
+    // Outermost first: every response is logged and gets the security headers, errors included.
+    app.middleware = Middlewares()
+    app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(hsts: config.usesHTTPS))
+    app.middleware.use(GatehouseErrorMiddleware(environment: app.environment))
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+
+    Migrations.register(on: app)
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    try routes(app)
+}
+
+private func configureDatabase(_ app: Application, _ target: AppConfig.DatabaseTarget) throws {
+    switch target {
+    case .sqlite(let path):
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+    case .postgres(let url, let schema):
+        var postgres = try SQLPostgresConfiguration(url: url)
+        if let schema { postgres.searchPath = [schema] }
+        app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+    }
+}

@@ -1,0 +1,46 @@
+import Logging
+import Vapor
+
+@main
+enum Entrypoint {
+    static func main() async throws {
+        let env = try Environment.detect()
+        let config: AppConfig
+        do {
+            config = try AppConfig.load(from: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(1)
+        }
+        let level = config.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, config: config)
+            if needsMigratedDatabase(env.arguments) {
+                // SPEC §1: the zero-setup start creates and migrates the database.
+                try await app.autoMigrate()
+            }
+            try await app.execute()
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    /// `serve` (the default) and the account and key commands work on an up-to-date schema;
+    /// `migrate` manages the schema itself, and help and `routes` need no database.
+    static func needsMigratedDatabase(_ arguments: [String]) -> Bool {
+        let rest = arguments.dropFirst()
+        if rest.contains(where: { $0 == "--help" || $0 == "-h" }) { return false }
+        guard let command = rest.first, !command.hasPrefix("-") else { return true }
+        return !["migrate", "routes"].contains(command)
+    }
+}

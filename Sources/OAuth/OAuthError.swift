@@ -1,0 +1,43 @@
+/// A protocol error as a value, carrying its wire name (RFC 6749 §4.1.2.1, §5.2; OpenID Connect
+/// Core §3.1.2.6 for the `prompt=none` codes; RFC 6750 §3.1 for bearer-token errors).
+public struct OAuthError: Error, Equatable, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
+        // RFC 6749 §4.1.2.1 and §5.2
+        case invalidRequest = "invalid_request"
+        case invalidClient = "invalid_client"
+        case invalidGrant = "invalid_grant"
+        case unauthorizedClient = "unauthorized_client"
+        case unsupportedGrantType = "unsupported_grant_type"
+        case unsupportedResponseType = "unsupported_response_type"
+        case invalidScope = "invalid_scope"
+        case accessDenied = "access_denied"
+        case serverError = "server_error"
+        case temporarilyUnavailable = "temporarily_unavailable"
+        // OpenID Connect Core §3.1.2.6, used by `prompt=none`
+        case loginRequired = "login_required"
+        case consentRequired = "consent_required"
+        // RFC 6750 §3.1
+        case invalidToken = "invalid_token"
+        case insufficientScope = "insufficient_scope"
+    }
+
+    public let code: Code
+    public let description: String
+
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+
+    /// The HTTP status RFC 6749 §5.2 and RFC 6750 §3.1 give each error at the token endpoint
+    /// and resource server.
+    public var httpStatus: Int {
+        switch code {
+        case .invalidClient, .invalidToken: return 401
+        case .insufficientScope: return 403
+        case .serverError: return 500
+        case .temporarilyUnavailable: return 503
+        default: return 400
+        }
+    }
+}

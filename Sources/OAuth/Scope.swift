@@ -1,0 +1,65 @@
+/// The scopes Gatehouse knows (SPEC §4). Anything else is `invalid_scope` (RFC 6749 §3.3).
+public enum Scope: String, CaseIterable, Sendable, Comparable, Codable {
+    case identify
+    case email
+    case applicationsRead = "applications.read"
+    case applicationsWrite = "applications.write"
+    case authorizations
+    case bot
+    case admin
+
+    public static func < (lhs: Scope, rhs: Scope) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+
+    /// Words for the consent screen.
+    public var summary: String {
+        switch self {
+        case .identify: return "Know your username and user id"
+        case .email: return "Know your email address"
+        case .applicationsRead: return "See your applications"
+        case .applicationsWrite: return "Create, change and delete your applications"
+        case .authorizations: return "See and revoke the apps you have authorized"
+        case .bot: return "Add the application's bot to your account"
+        case .admin: return "Administer Gatehouse (administrators only)"
+        }
+    }
+}
+
+/// A set of scopes, written on the wire as a space-delimited list (RFC 6749 §3.3).
+public struct ScopeSet: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public private(set) var scopes: Set<Scope>
+
+    public init(_ scopes: some Sequence<Scope>) { self.scopes = Set(scopes) }
+
+    /// Parses `scope`. RFC 6749 §3.3: scope-tokens are separated by single spaces; we also
+    /// tolerate repeated spaces, as Doorkeeper does. Unknown tokens are `invalid_scope`.
+    public static func parse(_ raw: String?) throws(OAuthError) -> ScopeSet {
+        guard let raw else { return ScopeSet([]) }
+        var result = Set<Scope>()
+        for token in raw.split(separator: " ", omittingEmptySubsequences: true) {
+            guard let scope = Scope(rawValue: String(token)) else {
+                throw OAuthError(.invalidScope, "Unknown scope: \(token.prefix(64))")
+            }
+            result.insert(scope)
+        }
+        return ScopeSet(result)
+    }
+
+    public var isEmpty: Bool { scopes.isEmpty }
+
+    /// SPEC §4: `applications.write` implies `applications.read`.
+    public func allows(_ scope: Scope) -> Bool {
+        if scopes.contains(scope) { return true }
+        return scope == .applicationsRead && scopes.contains(.applicationsWrite)
+    }
+
+    public func isSubset(of other: ScopeSet) -> Bool {
+        scopes.allSatisfy { other.allows($0) }
+    }
+
+    public var sorted: [Scope] { scopes.sorted() }
+
+    /// The wire form, in a stable order so tokens and logs compare equal.
+    public var description: String { sorted.map(\.rawValue).joined(separator: " ") }
+}

@@ -1,0 +1,102 @@
+@testable import App
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Where a test's data lives: a fresh SQLite file, or, when `TEST_DATABASE_URL` is set, a fresh
+/// schema in that PostgreSQL database, dropped afterwards. Every test is isolated, so suites run
+/// in parallel on both.
+struct TestDatabase: Sendable {
+    let target: AppConfig.DatabaseTarget
+    let cleanup: @Sendable () -> Void
+    let dropSchema: String?
+
+    static var isPostgres: Bool { ProcessInfo.processInfo.environment["TEST_DATABASE_URL"] != nil }
+
+    static func make() -> TestDatabase {
+        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
+            let schema = "test_\(suffix)"
+            return TestDatabase(target: .postgres(url: url, schema: schema), cleanup: {}, dropSchema: schema)
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-test-\(suffix).sqlite").path
+        return TestDatabase(target: .sqlite(path: path), cleanup: {
+            for ext in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + ext) }
+        }, dropSchema: nil)
+    }
+}
+
+enum TestSupport {
+    /// The package root, so Templates/ and Public/ are found wherever the tests run from.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }  // Tests/AppTests/Support/TestApp.swift
+        return url.path + "/"
+    }()
+
+    static func config(_ database: AppConfig.DatabaseTarget) -> AppConfig {
+        AppConfig(
+            database: database, issuer: "http://127.0.0.1:8080", accessTokenTTL: 604_800, authCodeTTL: 600,
+            refreshTokenIdleTTL: nil, logLevel: .warning, bcryptCost: 4)
+    }
+
+    /// A configured, migrated application on `database`.
+    static func makeApp(_ database: TestDatabase) async throws -> Application {
+        let app = try await Application.make(.testing)
+        app.directory = DirectoryConfiguration(workingDirectory: packageRoot)
+        app.logger.logLevel = .warning
+        do {
+            try await configure(app, config: config(database.target))
+            if let schema = database.dropSchema {
+                try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+            }
+            try await app.autoMigrate()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        return app
+    }
+
+    static func shutdown(_ app: Application, _ database: TestDatabase) async {
+        if let schema = database.dropSchema {
+            try? await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+        }
+        try? await app.asyncShutdown()
+    }
+}
+
+/// Runs `body` with a fresh application on a fresh database.
+func withTestApp(_ body: (Application) async throws -> Void) async throws {
+    let database = TestDatabase.make()
+    defer { database.cleanup() }
+    let app = try await TestSupport.makeApp(database)
+    do {
+        try await body(app)
+    } catch {
+        await TestSupport.shutdown(app, database)
+        throw error
+    }
+    await TestSupport.shutdown(app, database)
+}
+
+/// Runs `body` against a real HTTP server of a fresh application, on an ephemeral loopback port.
+func withLiveTestApp(_ body: (Application, Browser) async throws -> Void) async throws {
+    try await withTestApp { app in
+        app.http.server.configuration.hostname = "127.0.0.1"
+        app.http.server.configuration.port = 0
+        app.http.client.configuration.redirectConfiguration = .disallow
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let port = try #require(app.http.server.shared.localAddress?.port)
+        do {
+            try await body(app, Browser(live: app, port: port))
+        } catch {
+            await app.server.shutdown()
+            throw error
+        }
+        await app.server.shutdown()
+    }
+}
