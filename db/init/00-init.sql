@@ -1,0 +1,7 @@
+-- Runs once, when the PostgreSQL container (docker-compose.yml, service "db") starts
+-- with an empty data volume: every *.sql file in db/init/ is executed in name order by
+-- the postgres image's /docker-entrypoint-initdb.d hook, as POSTGRES_USER in POSTGRES_DB.
+--
+-- Nothing is needed here: the schema is created by the app's own Fluent migrations
+-- (`gatehouse migrate`), never by this folder. Put one-time, cluster-level setup
+-- (extensions, extra roles) in further files, e.g. 10-something.sql.
