@@ -3,13 +3,18 @@ import Vapor
 /// The table of contents of Gatehouse's HTTP surface.
 func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
+    try app.register(collection: IconController())
 
     // HTML pages: browser sessions, CSRF on every unsafe request.
-    let pages = app.grouped(BrowserSessionMiddleware(secure: app.config.usesHTTPS), CSRFMiddleware())
+    let browser = app.grouped(BrowserSessionMiddleware(secure: app.config.usesHTTPS))
+    let pages = browser.grouped(CSRFMiddleware())
     try pages.register(collection: HomeController())
     try pages.register(collection: SessionController())
     try pages.register(collection: RegistrationController())
 
     let signedIn = pages.grouped(RequireSignInMiddleware())
     try signedIn.register(collection: PasswordController())
+    try signedIn.register(collection: ApplicationsController())
+    let uploads = browser.grouped(CSRFMiddleware(maxBodySize: "2mb"), RequireSignInMiddleware())
+    try signedIn.register(collection: ApplicationSettingsController(uploads: uploads))
 }

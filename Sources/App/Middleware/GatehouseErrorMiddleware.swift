@@ -71,7 +71,9 @@ struct GatehouseErrorMiddleware: AsyncMiddleware {
     }
 
     private func htmlPage(status: HTTPResponseStatus, message: String, headers: HTTPHeaders, for request: Request) async -> Response {
-        // Never query the database here: it may be the thing that failed.
+        // Show the signed-in header on ordinary errors; after a server error, do not touch the
+        // database again: it may be the thing that failed.
+        if status.code < 500 { _ = try? await request.sessions.user() }
         let state = request.sessionState
         let page = ErrorPage(
             layout: LayoutContext(title: status.reasonPhrase, user: state.user.map(UserSummary.init), csrfToken: state.record?.csrfToken ?? "", flash: nil, wide: false),

@@ -7,6 +7,7 @@ enum Migrations {
         CreateUsers(),
         CreateSessions(),
         CreateRateLimits(),
+        CreateApplications(),
     ]
 
     static func register(on app: Application) {

@@ -42,6 +42,7 @@ enum AccountRules {
     static func passwordProblem(_ password: String) -> String? {
         if password.count < passwordLength.lowerBound { return "Use at least 8 characters." }
         if password.count > passwordLength.upperBound { return "Use at most 128 characters." }
+        if password.allSatisfy(\.isWhitespace) { return "A password cannot be only spaces." }
         return nil
     }
 }

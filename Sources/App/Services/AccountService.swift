@@ -46,24 +46,35 @@ struct AccountService {
         return .created(user)
     }
 
-    /// `login` is a username or an email address (SPEC §2). Returns nil for a wrong pair.
-    func authenticate(login: String, password: String) async throws -> User? {
+    /// The account a sign-in names: `login` is a username or an email address (SPEC §2).
+    func findAccount(login: String) async throws -> User? {
         let key = login.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let user = try await User.query(on: database)
+        return try await User.query(on: database)
             .group(.or) { $0.filter(\.$username == key).filter(\.$email == key) }
+            .filter(\.$kind != .bot)
             .first()
+    }
+
+    /// Checks `password` for `user`; for no user it spends the same time, so unknown names
+    /// are not revealed by timing.
+    func verify(_ password: String, for user: User?) async throws -> Bool {
         guard let user, let hash = user.passwordHash else {
             try await passwords.spendVerificationTime(password)
-            return nil
+            return false
         }
-        return try await passwords.verify(password, against: hash) ? user : nil
+        return try await passwords.verify(password, against: hash)
+    }
+
+    func authenticate(login: String, password: String) async throws -> User? {
+        let user = try await findAccount(login: login)
+        return try await verify(password, for: user) ? user : nil
     }
 
     /// Changes the password and signs the user out of every other session (SPEC §2).
     func changePassword(user: User, current: String, new: String, keepingSession sessionID: String?) async throws -> FieldErrors {
         var errors = FieldErrors()
         if let hash = user.passwordHash, try await passwords.verify(current, against: hash) {
-            errors["new_password"] = AccountRules.passwordProblem(new)
+            errors["new_password"] = AccountRules.passwordProblem(new) ?? (new == current ? "Choose a password different from your current one." : nil)
         } else {
             errors["current_password"] = "That is not your current password."
         }

@@ -4,6 +4,11 @@ enum Flash: String, Sendable {
     case registered = "registered"
     case signedOut = "signed-out"
     case passwordChanged = "password-changed"
+    case applicationCreated = "app-created"
+    case applicationSaved = "app-saved"
+    case applicationDeleted = "app-deleted"
+    case secretReset = "secret-reset"
+    case botAdded = "bot-added"
 
     static let cookieName = "gatehouse_flash"
 
@@ -12,6 +17,11 @@ enum Flash: String, Sendable {
         case .registered: return "Welcome to Gatehouse. Your account is ready."
         case .signedOut: return "You are signed out."
         case .passwordChanged: return "Password changed. Your other sessions have been signed out."
+        case .applicationCreated: return "Application created."
+        case .applicationSaved: return "Changes saved."
+        case .applicationDeleted: return "Application deleted."
+        case .secretReset: return "Client secret reset."
+        case .botAdded: return "Bot added."
         }
     }
 }

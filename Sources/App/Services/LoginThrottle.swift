@@ -7,9 +7,12 @@ struct LoginThrottle {
     let accountBucket: String
     let addressBucket: String
 
-    init(request: Request, login: String) {
+    /// The account bucket is the account itself when `login` names one, so trying its username
+    /// and then its email address does not double the guesses.
+    init(request: Request, login: String, account: User?) {
         limiter = RateLimiter(database: request.db)
-        accountBucket = "login:account:" + Secrets.sha256Hex(login.lowercased())
+        let key = account?.id?.uuidString ?? AccountRules.normalizeUsername(login)
+        accountBucket = "login:account:" + Secrets.sha256Hex(key)
         // The socket's address, not X-Forwarded-For: a client can write that header itself.
         addressBucket = "login:address:" + (request.remoteAddress?.ipAddress ?? "unknown")
     }

@@ -16,7 +16,7 @@ struct RateLimiter {
     }
 
     let database: any Database
-    var now: () -> Date = Date.init
+    var now: @Sendable () -> Date = { Date() }
 
     private var sql: any SQLDatabase { database as! any SQLDatabase }
 

@@ -31,11 +31,12 @@ struct SessionController: RouteCollection {
             return try await render(req, username: String(login.prefix(254)), next: next, error: "Enter your username or email and your password.", status: .unprocessableEntity)
         }
 
-        let throttle = LoginThrottle(request: req, login: login)
+        let account = try await req.accounts.findAccount(login: login)
+        let throttle = LoginThrottle(request: req, login: login, account: account)
         if let retryAfter = try await throttle.retryAfter() {
             return try await LoginThrottle.tooManyAttemptsPage(req, retryAfter: retryAfter)
         }
-        guard let user = try await req.accounts.authenticate(login: login, password: password) else {
+        guard try await req.accounts.verify(password, for: account), let user = account else {
             try await throttle.recordFailure()
             return try await render(req, username: login, next: next, error: "Wrong username or password.", status: .unprocessableEntity)
         }

@@ -1,0 +1,196 @@
+import Vapor
+
+/// The settings page's section forms (SPEC §3.3). Each posts the version it was rendered with;
+/// a stale one re-renders the page with a conflict banner, the user's input kept, nothing saved.
+struct ApplicationSettingsController: RouteCollection {
+    typealias Forms = ApplicationSettingsPage.Forms
+
+    struct GeneralForm: Content {
+        var version: String?
+        var name: String?
+        var description: String?
+        var terms_of_service_url: String?
+        var privacy_policy_url: String?
+    }
+
+    struct OAuth2Form: Content {
+        var version: String?
+        var confidential: String?
+        var redirect_uris: String?
+    }
+
+    struct RemoveURIForm: Content {
+        var version: String?
+        var redirect_uri: String?
+    }
+
+    struct ResetSecretForm: Content {
+        var version: String?
+        var grace_period: String?
+    }
+
+    struct BotForm: Content {
+        var version: String?
+        var username: String?
+        var bot_public: String?
+        var bot_require_code_grant: String?
+    }
+
+    struct IconForm: Content {
+        var version: String?
+        var icon: File?
+    }
+
+    struct VersionForm: Content {
+        var version: String?
+    }
+
+    /// `uploads` is the group whose body limit and CSRF check allow icon files (SPEC §7: 2 MiB).
+    let uploads: any RoutesBuilder
+
+    func boot(routes: any RoutesBuilder) throws {
+        let app = routes.grouped("developers", "applications", ":id")
+        app.post("general", use: general)
+        app.post("icon", "remove", use: removeIcon)
+        app.post("oauth2", use: oauth2)
+        app.post("redirect-uris", "remove", use: removeRedirectURI)
+        app.post("client-secret", "reset", use: resetSecret)
+        app.post("bot", use: addBot)
+        app.post("bot", "update", use: updateBot)
+        uploads.on(.POST, "developers", "applications", ":id", "icon", body: .collect(maxSize: "2mb"), use: uploadIcon)
+    }
+
+    func general(req: Request) async throws -> Response {
+        let form = try req.content.decode(GeneralForm.self)
+        var changes = ApplicationService.Changes()
+        changes.name = form.name ?? ""
+        changes.description = form.description ?? ""
+        changes.termsOfServiceURL = .some(form.terms_of_service_url)
+        changes.privacyPolicyURL = .some(form.privacy_policy_url)
+        return try await perform(req, section: "general", version: form.version, input: { forms in
+            forms.general = .init(name: form.name ?? "", description: form.description ?? "",
+                                  terms_of_service_url: form.terms_of_service_url ?? "", privacy_policy_url: form.privacy_policy_url ?? "")
+        }, compare: [
+            ("Name", { $0.general.name }),
+            ("Description", { $0.general.description }),
+            ("Terms of service URL", { $0.general.terms_of_service_url }),
+            ("Privacy policy URL", { $0.general.privacy_policy_url }),
+        ]) { service, id, version in
+            try await service.update(id, expectedVersion: version, changes)
+        }
+    }
+
+    func uploadIcon(req: Request) async throws -> Response {
+        let form = try req.content.decode(IconForm.self)
+        var changes = ApplicationService.Changes()
+        changes.icon = .some(form.icon.map { Data(buffer: $0.data) } ?? Data())
+        return try await perform(req, section: "general", version: form.version, input: { _ in }, compare: []) { service, id, version in
+            try await service.update(id, expectedVersion: version, changes)
+        }
+    }
+
+    func removeIcon(req: Request) async throws -> Response {
+        let form = try req.content.decode(VersionForm.self)
+        var changes = ApplicationService.Changes()
+        changes.icon = .some(nil)
+        return try await perform(req, section: "general", version: form.version, input: { _ in }, compare: []) { service, id, version in
+            try await service.update(id, expectedVersion: version, changes)
+        }
+    }
+
+    func oauth2(req: Request) async throws -> Response {
+        let form = try req.content.decode(OAuth2Form.self)
+        var changes = ApplicationService.Changes()
+        changes.confidential = ConsoleForms.checkbox(form.confidential)
+        changes.redirectURIs = ApplicationRules.redirectURIs(fromLines: form.redirect_uris ?? "")
+        return try await perform(req, section: "oauth2", version: form.version, input: { forms in
+            forms.oauth2 = .init(redirect_uris: form.redirect_uris ?? "", confidential: ConsoleForms.checkbox(form.confidential))
+        }, compare: [
+            ("Redirect URIs", { $0.oauth2.redirect_uris }),
+            ("Confidential", { $0.oauth2.confidential ? "yes" : "no" }),
+        ]) { service, id, version in
+            try await service.update(id, expectedVersion: version, changes)
+        }
+    }
+
+    func removeRedirectURI(req: Request) async throws -> Response {
+        let form = try req.content.decode(RemoveURIForm.self)
+        return try await perform(req, section: "oauth2", version: form.version, input: { _ in }, compare: [
+            ("Redirect URIs", { $0.oauth2.redirect_uris }),
+        ]) { service, id, version in
+            let app = try await service.find(id)
+            var changes = ApplicationService.Changes()
+            changes.redirectURIs = app.redirectURIs.filter { $0 != form.redirect_uri }
+            return try await service.update(id, expectedVersion: version, changes)
+        }
+    }
+
+    func resetSecret(req: Request) async throws -> Response {
+        let form = try req.content.decode(ResetSecretForm.self)
+        let grace = Int(form.grace_period ?? "0") ?? -1
+        return try await perform(req, section: "oauth2", version: form.version, flash: .secretReset, input: { _ in }, compare: []) { service, id, version in
+            try await service.resetSecret(id, expectedVersion: version, gracePeriod: grace)
+        }
+    }
+
+    func addBot(req: Request) async throws -> Response {
+        let form = try req.content.decode(BotForm.self)
+        return try await perform(req, section: "bot", version: form.version, flash: .botAdded, input: { forms in
+            forms.bot.username = form.username ?? ""
+        }, compare: []) { service, id, version in
+            try await service.addBot(id, expectedVersion: version, username: form.username)
+        }
+    }
+
+    func updateBot(req: Request) async throws -> Response {
+        let form = try req.content.decode(BotForm.self)
+        var changes = ApplicationService.Changes()
+        changes.botUsername = form.username ?? ""
+        changes.botPublic = ConsoleForms.checkbox(form.bot_public)
+        changes.botRequireCodeGrant = ConsoleForms.checkbox(form.bot_require_code_grant)
+        return try await perform(req, section: "bot", version: form.version, input: { forms in
+            forms.bot = .init(username: form.username ?? "", bot_public: changes.botPublic ?? false,
+                              bot_require_code_grant: changes.botRequireCodeGrant ?? false)
+        }, compare: [
+            ("Bot username", { $0.bot.username }),
+            ("Public bot", { $0.bot.bot_public ? "yes" : "no" }),
+            ("Requires code grant", { $0.bot.bot_require_code_grant ? "yes" : "no" }),
+        ]) { service, id, version in
+            try await service.update(id, expectedVersion: version, changes)
+        }
+    }
+
+    /// Runs one section's write and answers: redirect on success; the page with the user's
+    /// input and errors (422) or with a conflict banner (409) otherwise.
+    private func perform(
+        _ req: Request, section: String, version rawVersion: String?, flash: Flash = .applicationSaved,
+        input: (inout Forms) -> Void, compare: [(label: String, value: (Forms) -> String)],
+        write: (ApplicationService, String, Int) async throws -> ApplicationService.Outcome
+    ) async throws -> Response {
+        let service = try await req.applicationService()
+        let app = try await service.find(req.parameters.get("id") ?? "")
+        let id = try app.requireID()
+        let version = try ConsoleForms.version(rawVersion)
+        let renderer = ApplicationSettingsRenderer(request: req, service: service)
+        do {
+            let outcome = try await write(service, id, version)
+            req.sessionState.outgoingFlash = flash
+            let response = req.redirectAfterPost(to: "/developers/applications/\(id)#\(section)")
+            if let secret = outcome.clientSecret { SecretReveal.set(secret, for: id, on: response, request: req) }
+            return response
+        } catch ApplicationService.Failure.invalid(let problems) {
+            var forms = Forms(app)
+            input(&forms)
+            return try await renderer.render(app, forms: forms, errors: problems.formErrors, status: .unprocessableEntity)
+        } catch ApplicationService.Failure.versionConflict(let current) {
+            var yours = Forms(current)
+            input(&yours)
+            let now = Forms(current)
+            let changes = compare.compactMap { label, value in
+                value(yours) == value(now) ? nil : ApplicationSettingsPage.Conflict.Change(label: label, yours: value(yours), current: value(now))
+            }
+            let conflict = ApplicationSettingsPage.Conflict(yourVersion: version, currentVersion: current.version, changes: changes)
+            return try await renderer.render(current, forms: yours, conflict: conflict, status: .conflict)
+        }
+    }
+}

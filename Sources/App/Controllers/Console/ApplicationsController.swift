@@ -1,0 +1,158 @@
+import Fluent
+import Vapor
+
+/// The developer console's list, create and delete pages (SPEC §3.3). Section forms of the
+/// settings page are in `ApplicationSettingsController`.
+struct ApplicationsController: RouteCollection {
+    struct CreateForm: Content {
+        var name: String?
+        var description: String?
+        var redirect_uris: String?
+    }
+
+    struct DeleteForm: Content {
+        var version: String?
+        var confirm_name: String?
+    }
+
+    func boot(routes: any RoutesBuilder) throws {
+        let apps = routes.grouped("developers", "applications")
+        apps.get(use: index)
+        apps.get("new", use: new)
+        apps.post(use: create)
+        apps.get(":id", use: show)
+        apps.post(":id", "delete", use: delete)
+    }
+
+    func index(req: Request) async throws -> Response {
+        let service = try await req.applicationService()
+        let apps = try await service.list()
+        let rows = apps.map {
+            ApplicationListPage.Row(id: $0.id ?? "", name: $0.name, description: $0.description, iconURL: $0.iconURL,
+                                    initial: $0.initial, createdAt: DisplayDate.day($0.createdAt))
+        }
+        let page = ApplicationListPage(
+            layout: try await req.layout("Applications", wide: true), applications: rows, count: rows.count,
+            max: ApplicationRules.maxApplications, canCreate: rows.count < ApplicationRules.maxApplications)
+        return try await req.page("applications/index", page)
+    }
+
+    func new(req: Request) async throws -> Response {
+        try await renderNew(req, values: .init(), errors: [:])
+    }
+
+    func create(req: Request) async throws -> Response {
+        let form = try req.content.decode(CreateForm.self)
+        let values = NewApplicationPage.Values(name: form.name ?? "", description: form.description ?? "", redirect_uris: form.redirect_uris ?? "")
+        let input = ApplicationService.NewApplication(
+            name: values.name, description: values.description,
+            redirectURIs: ApplicationRules.redirectURIs(fromLines: values.redirect_uris))
+        do {
+            let outcome = try await req.applicationService().create(input)
+            let id = try outcome.application.requireID()
+            req.sessionState.outgoingFlash = .applicationCreated
+            let response = req.redirectAfterPost(to: "/developers/applications/\(id)")
+            if let secret = outcome.clientSecret { SecretReveal.set(secret, for: id, on: response, request: req) }
+            return response
+        } catch ApplicationService.Failure.invalid(let problems) {
+            return try await renderNew(req, values: values, errors: problems.formErrors, status: .unprocessableEntity)
+        } catch ApplicationService.Failure.limitReached {
+            return try await renderNew(req, values: values, errors: ["base": "You have reached the limit of \(ApplicationRules.maxApplications) applications. Delete one to create another."], status: .unprocessableEntity)
+        }
+    }
+
+    func show(req: Request) async throws -> Response {
+        let service = try await req.applicationService()
+        let app = try await service.find(req.parameters.get("id") ?? "")
+        let secret = SecretReveal.take(for: try app.requireID(), request: req)
+        let response = try await ApplicationSettingsRenderer(request: req, service: service).render(app, revealedSecret: secret)
+        if secret != nil { SecretReveal.clear(for: try app.requireID(), on: response, request: req) }
+        return response
+    }
+
+    func delete(req: Request) async throws -> Response {
+        let form = try req.content.decode(DeleteForm.self)
+        let service = try await req.applicationService()
+        let app = try await service.find(req.parameters.get("id") ?? "")
+        let version = try ConsoleForms.version(form.version)
+        var forms = ApplicationSettingsPage.Forms(app)
+        forms.deleteConfirm = form.confirm_name ?? ""
+        guard form.confirm_name == app.name else {
+            return try await ApplicationSettingsRenderer(request: req, service: service).render(
+                app, forms: forms, errors: ["confirm_name": "Type the application's name exactly to confirm."], status: .unprocessableEntity)
+        }
+        do {
+            try await service.delete(try app.requireID(), expectedVersion: version)
+        } catch ApplicationService.Failure.versionConflict(let current) {
+            let conflict = ApplicationSettingsPage.Conflict(yourVersion: version, currentVersion: current.version, changes: [])
+            return try await ApplicationSettingsRenderer(request: req, service: service).render(current, forms: forms, conflict: conflict, status: .conflict)
+        }
+        req.sessionState.outgoingFlash = .applicationDeleted
+        return req.redirectAfterPost(to: "/developers/applications")
+    }
+
+    private func renderNew(_ req: Request, values: NewApplicationPage.Values, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
+        let page = NewApplicationPage(layout: try await req.layout("New application", wide: true), values: values, errors: errors)
+        return try await req.page("applications/new", page, status: status)
+    }
+}
+
+extension Request {
+    /// The application service acting as the signed-in user.
+    func applicationService() async throws -> ApplicationService {
+        ApplicationService(database: db, actor: try await requireUser())
+    }
+}
+
+extension [FieldProblem] {
+    /// Form field → message; the per-URI problems of `redirect_uris.N` gather under `redirect_uris`.
+    var formErrors: [String: String] {
+        var errors: [String: String] = [:]
+        for problem in self {
+            let field = problem.path.split(separator: ".").first.map(String.init) ?? problem.path
+            errors[field] = errors[field].map { $0 + " " + problem.message } ?? problem.message
+        }
+        return errors
+    }
+}
+
+enum ConsoleForms {
+    /// Every settings form sends the version it was rendered with (SPEC §3.2).
+    static func version(_ raw: String?) throws -> Int {
+        guard let raw, let version = Int(raw), version > 0 else {
+            throw Abort(.badRequest, reason: "This form is missing its version. Reload the page and try again.")
+        }
+        return version
+    }
+
+    /// An HTML checkbox sends its value when ticked and nothing when not.
+    static func checkbox(_ raw: String?) -> Bool {
+        raw == "true" || raw == "on" || raw == "1"
+    }
+}
+
+/// A new client secret travels to the settings page in a short-lived cookie scoped to that
+/// page's path, so the create and reset forms can redirect (post/redirect/get) and the secret
+/// is shown exactly once without ever being stored in clear.
+enum SecretReveal {
+    static let cookieName = "gatehouse_reveal"
+
+    private static func path(_ id: String) -> String { "/developers/applications/\(id)" }
+
+    static func set(_ secret: String, for id: String, on response: Response, request: Request) {
+        response.cookies[cookieName] = HTTPCookies.Value(
+            string: secret, maxAge: 120, path: path(id), isSecure: request.application.config.usesHTTPS,
+            isHTTPOnly: true, sameSite: .strict)
+    }
+
+    static func take(for id: String, request: Request) -> String? {
+        guard let value = request.cookies[cookieName]?.string, !value.isEmpty, value.count <= 64 else { return nil }
+        return value
+    }
+
+    static func clear(for id: String, on response: Response, request: Request) {
+        response.cookies[cookieName] = HTTPCookies.Value(
+            string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: path(id),
+            isSecure: request.application.config.usesHTTPS, isHTTPOnly: true, sameSite: .strict)
+    }
+}

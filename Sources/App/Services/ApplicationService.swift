@@ -1,0 +1,367 @@
+import Crypto
+import Fluent
+import OAuth
+import SQLKit
+import Vapor
+
+/// Every rule about applications (SPEC §3.1–§3.2) lives here, shared by the console and the
+/// REST API. Each write is one conditional `UPDATE … WHERE id = ? AND version = ?` that bumps
+/// the version; the writes that go with it and the audit entry share its transaction.
+struct ApplicationService: Sendable {
+    let database: any Database
+    /// Who acts: the owner, or an administrator (SPEC §3.4 admin API).
+    let actor: User
+    var now: @Sendable () -> Date = { Date() }
+
+    enum Failure: Error {
+        case notFound
+        case versionConflict(current: ClientApplication)
+        case invalid([FieldProblem])
+        case limitReached
+    }
+
+    /// A write's result; `clientSecret` is set when the write created one (create, reset, or
+    /// turning a public client confidential): it is shown once and never stored in clear.
+    struct Outcome {
+        let application: ClientApplication
+        let clientSecret: String?
+    }
+
+    private var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    // MARK: Reading
+
+    /// The actor's applications (not the personal client), oldest first.
+    func list(limit: Int = 100, after: String? = nil) async throws -> [ClientApplication] {
+        try await list(ownedBy: actor.requireID(), limit: limit, after: after)
+    }
+
+    func list(ownedBy ownerID: UUID, limit: Int, after: String?) async throws -> [ClientApplication] {
+        var query = ClientApplication.query(on: database)
+            .filter(\.$owner.$id == ownerID)
+            .filter(\.$personal == false)
+            .with(\.$bot)
+            .with(\.$owner)
+        if let after { query = query.filter(\.$id > after) }
+        // Snowflakes of one width sort as strings; ordering by length first keeps it numeric.
+        let all = try await query.all()
+        return Array(all.sorted { ($0.id!.count, $0.id!) < ($1.id!.count, $1.id!) }.prefix(limit))
+    }
+
+    /// The application if the actor owns it; anyone else's is "not found" (SPEC §3.3: 404, never 403).
+    func find(_ id: String) async throws -> ClientApplication {
+        guard id.count <= 32, let app = try await ClientApplication.query(on: database)
+            .filter(\.$id == id)
+            .filter(\.$owner.$id == actor.requireID())
+            .with(\.$bot)
+            .with(\.$owner)
+            .first()
+        else { throw Failure.notFound }
+        return app
+    }
+
+    func auditLog(_ app: ClientApplication, limit: Int = 50) async throws -> [AuditEntry] {
+        try await AuditEntry.query(on: database)
+            .filter(\.$applicationID == app.requireID())
+            .sort(\.$createdAt, .descending)
+            .sort(\.$versionAfter, .descending)
+            .limit(limit)
+            .all()
+    }
+
+    // MARK: Creating
+
+    struct NewApplication {
+        var name: String
+        var description: String = ""
+        var redirectURIs: [String] = []
+        var confidential: Bool = true
+        var personal: Bool = false
+    }
+
+    func create(_ input: NewApplication) async throws -> Outcome {
+        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems = [FieldProblem]()
+        if let p = ApplicationRules.nameProblem(name) { problems.append(p) }
+        if let p = ApplicationRules.descriptionProblem(input.description) { problems.append(p) }
+        problems += ApplicationRules.redirectURIProblems(input.redirectURIs, confidential: input.confidential)
+        guard problems.isEmpty else { throw Failure.invalid(problems) }
+
+        let id = Snowflake.make(at: now())
+        let ownerID = try actor.requireID()
+        let key = Curve25519.Signing.PrivateKey()
+        let date = now()
+        let secret = input.confidential ? Secrets.random256() : nil
+        try await database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            // The 25-application limit is checked by the INSERT itself, so two concurrent
+            // creations cannot both slip under it.
+            let inserted = try await sql.raw("""
+                INSERT INTO applications (id, owner_id, name, description, bot_public, bot_require_code_grant,
+                    confidential, personal, redirect_uris, verify_key, interactions_private_key, version, created_at, updated_at)
+                SELECT \(bind: id), \(bind: ownerID), \(bind: name), \(bind: input.description), \(bind: false), \(bind: false),
+                    \(bind: input.confidential), \(bind: input.personal), \(bind: ClientApplication.joinRedirectURIs(input.redirectURIs)),
+                    \(bind: key.publicKey.rawRepresentation.hexString), \(bind: key.rawRepresentation.hexString), 1, \(bind: date), \(bind: date)
+                WHERE (SELECT COUNT(*) FROM applications WHERE owner_id = \(bind: ownerID) AND personal = \(bind: input.personal))
+                    < \(bind: input.personal ? 1 : ApplicationRules.maxApplications)
+                RETURNING id
+                """).first()
+            guard inserted != nil else { throw Failure.limitReached }
+            if let secret {
+                try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
+            }
+            try await AuditEntry(applicationID: id, actor: actor, action: "create",
+                                 fields: ["name", "description", "redirect_uris", "confidential"],
+                                 versionBefore: 0, versionAfter: 1, at: date).create(on: tx)
+        }
+        return Outcome(application: try await find(id), clientSecret: secret)
+    }
+
+    // MARK: Updating
+
+    /// A partial update (SPEC §3.4 PATCH); nil leaves a field alone. For the URLs and the icon,
+    /// `.some(nil)` clears them.
+    struct Changes {
+        var name: String?
+        var description: String?
+        var termsOfServiceURL: String??
+        var privacyPolicyURL: String??
+        var redirectURIs: [String]?
+        var confidential: Bool?
+        var botPublic: Bool?
+        var botRequireCodeGrant: Bool?
+        var icon: Data??
+        var botUsername: String?
+    }
+
+    func update(_ id: String, expectedVersion: Int, _ changes: Changes) async throws -> Outcome {
+        let app = try await find(id)
+        guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
+
+        var set: [(String, any Encodable & Sendable)] = []
+        var fields: [String] = []
+        var problems: [FieldProblem] = []
+        func change<T: Equatable & Encodable & Sendable>(_ field: String, _ column: String, _ new: T?, current: T) {
+            guard let new, new != current else { return }
+            set.append((column, new))
+            fields.append(field)
+        }
+
+        if let name = changes.name?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            if let p = ApplicationRules.nameProblem(name) { problems.append(p) } else { change("name", "name", name, current: app.name) }
+        }
+        if let description = changes.description {
+            if let p = ApplicationRules.descriptionProblem(description) { problems.append(p) } else { change("description", "description", description, current: app.description) }
+        }
+        for (field, value, current) in [("terms_of_service_url", changes.termsOfServiceURL, app.termsOfServiceURL),
+                                        ("privacy_policy_url", changes.privacyPolicyURL, app.privacyPolicyURL)] {
+            guard let value else { continue }
+            let cleaned = value?.trimmingCharacters(in: .whitespaces)
+            let new = (cleaned?.isEmpty ?? true) ? nil : cleaned
+            if let new, let p = ApplicationRules.policyURLProblem(new, path: field) { problems.append(p); continue }
+            if new != current { set.append((field, new)); fields.append(field) }
+        }
+        let confidential = changes.confidential ?? app.confidential
+        change("confidential", "confidential", changes.confidential, current: app.confidential)
+        let uris = changes.redirectURIs ?? app.redirectURIs
+        if changes.redirectURIs != nil || changes.confidential != nil {
+            let uriProblems = ApplicationRules.redirectURIProblems(uris, confidential: confidential)
+            problems += uriProblems
+            if uriProblems.isEmpty, let new = changes.redirectURIs {
+                change("redirect_uris", "redirect_uris", ClientApplication.joinRedirectURIs(new), current: app.redirectURIsText)
+            }
+        }
+        change("bot_public", "bot_public", changes.botPublic, current: app.botPublic)
+        change("bot_require_code_grant", "bot_require_code_grant", changes.botRequireCodeGrant, current: app.botRequireCodeGrant)
+
+        var newIcon: IconInspector.Image?
+        if let icon = changes.icon {
+            if let data = icon {
+                switch IconInspector.inspect(data) {
+                case .success(let image):
+                    newIcon = image
+                    change("icon", "icon_hash", image.hash, current: app.iconHash ?? "")
+                case .failure(let problem):
+                    problems.append(FieldProblem(path: "icon", code: problem.rawValue, message: problem.message))
+                }
+            } else if app.iconHash != nil {
+                set.append(("icon_hash", String?.none))
+                fields.append("icon")
+            }
+        }
+
+        var botRename: String?
+        if let raw = changes.botUsername {
+            let username = AccountRules.normalizeUsername(raw)
+            if app.bot == nil {
+                problems.append(FieldProblem(path: "username", code: "NO_BOT", message: "This application has no bot yet."))
+            } else if let message = AccountRules.usernameProblem(username) {
+                problems.append(FieldProblem(path: "username", code: "INVALID_USERNAME", message: message))
+            } else if username != app.bot?.username {
+                botRename = username
+                fields.append("bot.username")
+            }
+        }
+
+        guard problems.isEmpty else { throw Failure.invalid(problems) }
+        guard !fields.isEmpty else { return Outcome(application: app, clientSecret: nil) }
+
+        let becameConfidential = changes.confidential == true && !app.confidential
+        let becamePublic = changes.confidential == false && app.confidential
+        // A client made confidential gets a secret, shown once (SPEC §3.1).
+        let secret = becameConfidential ? Secrets.random256() : nil
+        let iconChanged = fields.contains("icon")
+        let (iconToStore, rename, botID) = (newIcon, botRename, app.$bot.id)
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: "update", fields: fields, set: set) { tx in
+            if iconChanged {
+                try await ApplicationIcon.query(on: tx).filter(\.$application.$id == id).delete()
+                if let iconToStore { try await ApplicationIcon(applicationID: id, image: iconToStore).create(on: tx) }
+            }
+            if let rename, let botID {
+                try await renameBot(botID, to: rename, on: tx)
+            }
+            // A public client has no secret.
+            if becamePublic {
+                try await ClientSecret.query(on: tx).filter(\.$application.$id == id).delete()
+            } else if let secret {
+                try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
+            }
+        }
+        return Outcome(application: try await find(id), clientSecret: secret)
+    }
+
+    // MARK: Secret, bot, delete
+
+    static let maxGracePeriod = 604_800
+
+    /// New secret; the old ones die now, or after `gracePeriod` seconds for zero-downtime
+    /// rotation (SPEC §3.4).
+    func resetSecret(_ id: String, expectedVersion: Int, gracePeriod: Int = 0) async throws -> Outcome {
+        guard (0...Self.maxGracePeriod).contains(gracePeriod) else {
+            throw Failure.invalid([FieldProblem(path: "grace_period", code: "OUT_OF_RANGE", message: "The grace period is 0 to 604800 seconds.")])
+        }
+        let app = try await find(id)
+        guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
+        guard app.confidential else {
+            throw Failure.invalid([FieldProblem(path: "confidential", code: "PUBLIC_CLIENT", message: "Public clients have no secret.")])
+        }
+        let secret = Secrets.random256()
+        let date = now()
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: "secret.reset", fields: ["client_secret"], set: []) { tx in
+            let sql = tx as! any SQLDatabase
+            if gracePeriod == 0 {
+                try await sql.delete(from: ClientSecret.schema).where("application_id", .equal, id).run()
+            } else {
+                // Old secrets live on for the grace period, never longer than they already would.
+                let until = date.addingTimeInterval(TimeInterval(gracePeriod))
+                try await sql.update(ClientSecret.schema)
+                    .set("expires_at", to: until)
+                    .where("application_id", .equal, id)
+                    .where { $0.where("expires_at", .is, SQLLiteral.null).orWhere("expires_at", .greaterThan, until) }
+                    .run()
+            }
+            try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
+        }
+        return Outcome(application: try await find(id), clientSecret: secret)
+    }
+
+    /// Adds the application's bot: a user account of type bot (SPEC §3.1).
+    func addBot(_ id: String, expectedVersion: Int, username raw: String?) async throws -> Outcome {
+        let app = try await find(id)
+        guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
+        guard app.$bot.id == nil else {
+            throw Failure.invalid([FieldProblem(path: "username", code: "BOT_EXISTS", message: "This application already has a bot.")])
+        }
+        let username = AccountRules.normalizeUsername(raw ?? "")
+        if let message = AccountRules.usernameProblem(username) {
+            throw Failure.invalid([FieldProblem(path: "username", code: "INVALID_USERNAME", message: message)])
+        }
+        let botID = UUID()
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: "bot.add", fields: ["bot"], set: [("bot_user_id", botID)], before: { tx in
+            // The bot row must exist before the application points at it (foreign key).
+            do {
+                try await User(id: botID, username: username, email: nil, passwordHash: nil, kind: .bot).create(on: tx)
+            } catch let error as any DatabaseError where error.isConstraintFailure {
+                throw Failure.invalid([FieldProblem(path: "username", code: "USERNAME_TAKEN", message: "That username is taken.")])
+            }
+        })
+        return Outcome(application: try await find(id), clientSecret: nil)
+    }
+
+    /// Deletes the application and all it owns: secrets, icons, audit log, bot (SPEC §3.3).
+    /// `expectedVersion` nil deletes whatever the version (REST `DELETE` without `If-Match`).
+    func delete(_ id: String, expectedVersion: Int?) async throws {
+        let app = try await find(id)
+        if let expectedVersion, app.version != expectedVersion { throw Failure.versionConflict(current: app) }
+        try await database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            var statement = sql.delete(from: ClientApplication.schema).where("id", .equal, id)
+            if let expectedVersion { statement = statement.where("version", .equal, expectedVersion) }
+            let deleted = try await statement.returning("id").all()
+            guard !deleted.isEmpty else { throw Failure.versionConflict(current: app) }
+            if let botID = app.$bot.id {
+                try await sql.delete(from: User.schema).where("id", .equal, botID).run()
+            }
+        }
+    }
+
+    // MARK: The one versioned write
+
+    /// One conditional UPDATE that bumps the version; `before` and `after` run in the same
+    /// transaction, and the audit entry is written with it. A stale version changes nothing.
+    private func versionedWrite(
+        _ app: ClientApplication, expectedVersion: Int, action: String, fields: [String],
+        set: [(String, any Encodable & Sendable)],
+        before: (@Sendable (any Database) async throws -> Void)? = nil,
+        after: (@Sendable (any Database) async throws -> Void)? = nil
+    ) async throws {
+        let id = try app.requireID()
+        let date = now()
+        let actor = self.actor
+        do {
+            try await database.transaction { tx in
+                try await before?(tx)
+                var update = (tx as! any SQLDatabase).update(ClientApplication.schema)
+                for (column, value) in set { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }
+                let row = try await update
+                    .set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
+                    .set("updated_at", to: date)
+                    .where("id", .equal, id)
+                    .where("version", .equal, expectedVersion)
+                    .returning("version")
+                    .first()
+                guard row != nil else { throw StaleVersion() }
+                try await after?(tx)
+                try await AuditEntry(applicationID: id, actor: actor, action: action, fields: fields,
+                                     versionBefore: expectedVersion, versionAfter: expectedVersion + 1, at: date).create(on: tx)
+            }
+        } catch is StaleVersion {
+            throw Failure.versionConflict(current: try await find(id))
+        }
+    }
+
+    private func versionedWrite(
+        _ app: ClientApplication, expectedVersion: Int, action: String, fields: [String],
+        set: [(String, any Encodable & Sendable)],
+        _ after: @escaping @Sendable (any Database) async throws -> Void
+    ) async throws {
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: action, fields: fields, set: set, before: nil, after: after)
+    }
+
+    private struct StaleVersion: Error {}
+
+    private func renameBot(_ botID: UUID, to username: String, on tx: any Database) async throws {
+        do {
+            try await (tx as! any SQLDatabase).update(User.schema)
+                .set("username", to: username)
+                .where("id", .equal, botID)
+                .run()
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw Failure.invalid([FieldProblem(path: "username", code: "USERNAME_TAKEN", message: "That username is taken.")])
+        }
+    }
+}
+
+extension Data {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

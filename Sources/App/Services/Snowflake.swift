@@ -1,0 +1,13 @@
+import Foundation
+
+/// Application ids are snowflakes, as Discord and Fluxer use: milliseconds since 2024-01-01 in
+/// the high bits and 22 random bits below, written in decimal. They sort by creation time, so
+/// `?after=<id>` pagination needs no extra column.
+enum Snowflake {
+    static let epochMilliseconds: Int64 = 1_704_067_200_000
+
+    static func make(at date: Date = Date()) -> String {
+        let ms = Int64(date.timeIntervalSince1970 * 1000) - epochMilliseconds
+        return String(ms << 22 | Int64.random(in: 0..<(1 << 22)))
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import OAuth
+
+/// Leaf contexts of the developer console (Templates/applications).
+struct ApplicationListPage: Encodable {
+    struct Row: Encodable {
+        let id: String
+        let name: String
+        let description: String
+        let iconURL: String?
+        let initial: String
+        let createdAt: String
+    }
+
+    let layout: LayoutContext
+    let applications: [Row]
+    let count: Int
+    let max: Int
+    let canCreate: Bool
+}
+
+struct NewApplicationPage: Encodable {
+    struct Values: Encodable {
+        var name = ""
+        var description = ""
+        var redirect_uris = ""
+    }
+
+    let layout: LayoutContext
+    let values: Values
+    let errors: [String: String]
+}
+
+struct ApplicationSettingsPage: Encodable {
+    struct AppView: Encodable {
+        struct Bot: Encodable {
+            let id: String
+            let username: String
+        }
+
+        let id: String
+        let name: String
+        let description: String
+        let iconURL: String?
+        let initial: String
+        let confidential: Bool
+        let termsOfServiceURL: String?
+        let privacyPolicyURL: String?
+        let redirectURIs: [String]
+        let verifyKey: String
+        let version: Int
+        let createdAt: String
+        let updatedAt: String
+        let bot: Bot?
+        let botPublic: Bool
+        let botRequireCodeGrant: Bool
+    }
+
+    /// What each form shows: the current values, or the user's input after an error or conflict.
+    struct Forms: Encodable {
+        struct General: Encodable {
+            var name: String
+            var description: String
+            var terms_of_service_url: String
+            var privacy_policy_url: String
+        }
+
+        struct OAuth2: Encodable {
+            var redirect_uris: String
+            var confidential: Bool
+        }
+
+        struct Bot: Encodable {
+            var username: String
+            var bot_public: Bool
+            var bot_require_code_grant: Bool
+        }
+
+        var general: General
+        var oauth2: OAuth2
+        var bot: Bot
+        var deleteConfirm = ""
+    }
+
+    struct Conflict: Encodable {
+        struct Change: Encodable {
+            let label: String
+            let yours: String
+            let current: String
+        }
+
+        let yourVersion: Int
+        let currentVersion: Int
+        let changes: [Change]
+    }
+
+    struct Builder: Encodable {
+        struct Option: Encodable {
+            let value: String
+            let selected: Bool
+        }
+
+        struct ScopeOption: Encodable {
+            let name: String
+            let summary: String
+            let checked: Bool
+        }
+
+        let redirectURIs: [Option]
+        let scopes: [ScopeOption]
+        let url: String?
+    }
+
+    struct Activity: Encodable {
+        let when: String
+        let actor: String
+        let action: String
+        let fields: String
+        let versionBefore: Int
+        let versionAfter: Int
+    }
+
+    let layout: LayoutContext
+    let app: AppView
+    let forms: Forms
+    let errors: [String: String]
+    let conflict: Conflict?
+    let revealedSecret: String?
+    let builder: Builder
+    let activity: [Activity]
+}
+
+extension ClientApplication {
+    var iconURL: String? { iconHash.map { "/icons/\(id ?? "")/\($0)" } }
+    var initial: String { name.first.map { String($0).uppercased() } ?? "?" }
+}
+
+enum DisplayDate {
+    static func day(_ date: Date?) -> String {
+        guard let date else { return "" }
+        return date.formatted(.dateTime.day().month(.abbreviated).year())
+    }
+
+    static func minute(_ date: Date?) -> String {
+        guard let date else { return "" }
+        return date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)).replacingOccurrences(of: "T", with: " ") + " UTC"
+    }
+}
