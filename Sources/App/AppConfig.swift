@@ -17,6 +17,8 @@ struct AppConfig: Sendable {
     var refreshTokenIdleTTL: Int?
     var logLevel: Logger.Level
     var bcryptCost: Int
+    /// PostgreSQL connections per event loop (the pool holds this × cores).
+    var postgresConnectionsPerLoop = 4
 
     static let defaultSQLitePath = "db/gatehouse.sqlite"
 

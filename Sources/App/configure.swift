@@ -7,7 +7,7 @@ import Vapor
 /// Wires the application: database, views, middleware, migrations, commands, routes.
 func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
-    try configureDatabase(app, config.database)
+    try configureDatabase(app, config.database, connectionsPerLoop: config.postgresConnectionsPerLoop)
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.directory.viewsDirectory = app.directory.workingDirectory + "Templates/"
@@ -27,7 +27,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     try routes(app)
 }
 
-private func configureDatabase(_ app: Application, _ target: AppConfig.DatabaseTarget) throws {
+private func configureDatabase(_ app: Application, _ target: AppConfig.DatabaseTarget, connectionsPerLoop: Int) throws {
     switch target {
     case .sqlite(let path):
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -36,6 +36,6 @@ private func configureDatabase(_ app: Application, _ target: AppConfig.DatabaseT
     case .postgres(let url, let schema):
         var postgres = try SQLPostgresConfiguration(url: url)
         if let schema { postgres.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+        app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: connectionsPerLoop, sqlLogLevel: .trace), as: .psql)
     }
 }

@@ -13,11 +13,29 @@ struct ApplicationService: Sendable {
     let actor: User
     var now: @Sendable () -> Date = { Date() }
 
-    enum Failure: Error {
+    enum Failure: AbortError {
         case notFound
         case versionConflict(current: ClientApplication)
         case invalid([FieldProblem])
         case limitReached
+
+        /// Callers answer each case in their own terms; unhandled, these are the fallbacks.
+        var status: HTTPResponseStatus {
+            switch self {
+            case .notFound: return .notFound
+            case .versionConflict: return .conflict
+            case .invalid, .limitReached: return .badRequest
+            }
+        }
+
+        var reason: String {
+            switch self {
+            case .notFound: return "This application does not exist, or it is not yours."
+            case .versionConflict: return "The application was changed by someone else. Reload and try again."
+            case .invalid(let problems): return problems.map(\.message).joined(separator: " ")
+            case .limitReached: return "You have reached the limit of \(ApplicationRules.maxApplications) applications."
+            }
+        }
     }
 
     /// A write's result; `clientSecret` is set when the write created one (create, reset, or

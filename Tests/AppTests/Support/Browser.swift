@@ -44,6 +44,24 @@ final class Browser: @unchecked Sendable {
         return try await send(.POST, path, headers: headers, body: ByteBuffer(string: body))
     }
 
+    /// Posts multipart/form-data with one file part, as a browser's upload form does.
+    @discardableResult
+    func postFile(_ path: String, _ form: [String: String], file: (field: String, filename: String, contentType: String, data: Data)) async throws -> BrowserResponse {
+        var fields = form
+        if fields["csrf_token"] == nil, let token = csrfToken { fields["csrf_token"] = token }
+        let boundary = "----GatehouseTestBoundary\(UUID().uuidString.prefix(8))"
+        var body = ByteBuffer()
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(file.contentType)\r\n\r\n")
+        body.writeBytes(file.data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        return try await send(.POST, path, headers: headers, body: body)
+    }
+
     func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws -> BrowserResponse {
         var headers = headers
         if !cookies.isEmpty {
@@ -66,7 +84,7 @@ final class Browser: @unchecked Sendable {
             let value = parts.count > 1 ? parts[1] : ""
             if value.isEmpty || line.lowercased().contains("max-age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
-        if method == .GET || response.status.code >= 400 || response.status == .ok {
+        if response.headers.contentType?.subType == "html" {
             lastBody = response.body.string
         }
         return response

@@ -40,8 +40,12 @@ enum TestSupport {
     static func config(_ database: AppConfig.DatabaseTarget) -> AppConfig {
         AppConfig(
             database: database, issuer: "http://127.0.0.1:8080", accessTokenTTL: 604_800, authCodeTTL: 600,
-            refreshTokenIdleTTL: nil, logLevel: .warning, bcryptCost: 4)
+            refreshTokenIdleTTL: nil, logLevel: .warning, bcryptCost: 4, postgresConnectionsPerLoop: 1)
     }
+
+    /// Tests run in parallel; on PostgreSQL each app holds connections, so at most this many
+    /// test apps are alive at once (a server's max_connections defaults to 100).
+    static let postgresSlots = TestSlots(count: 12)
 
     /// A configured, migrated application on `database`.
     static func makeApp(_ database: TestDatabase) async throws -> Application {
@@ -71,6 +75,18 @@ enum TestSupport {
 
 /// Runs `body` with a fresh application on a fresh database.
 func withTestApp(_ body: (Application) async throws -> Void) async throws {
+    let slots = TestDatabase.isPostgres ? TestSupport.postgresSlots : nil
+    await slots?.acquire()
+    do {
+        try await withTestAppUnlimited(body)
+    } catch {
+        await slots?.release()
+        throw error
+    }
+    await slots?.release()
+}
+
+private func withTestAppUnlimited(_ body: (Application) async throws -> Void) async throws {
     let database = TestDatabase.make()
     defer { database.cleanup() }
     let app = try await TestSupport.makeApp(database)
@@ -98,5 +114,22 @@ func withLiveTestApp(_ body: (Application, Browser) async throws -> Void) async 
             throw error
         }
         await app.server.shutdown()
+    }
+}
+
+/// A counting semaphore for async tests.
+actor TestSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = count }
+
+    func acquire() async {
+        if free > 0 { free -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }
