@@ -125,6 +125,45 @@ struct SessionTests {
         }
     }
 
+    @Test("Throttling counts the account, not the spelling: username then email share one limit")
+    func throttleByAccount() async throws {
+        try await withTestApp { app in
+            try await Browser(app).register("uma", email: "uma@example.com")
+            let browser = Browser(app)
+            for login in ["uma", "UMA", "uma@example.com", " Uma ", "UMA@EXAMPLE.COM"] {
+                #expect(try await browser.signIn(login, password: "wrong password").status == .unprocessableEntity)
+            }
+            #expect(try await browser.signIn("uma@example.com").status == .tooManyRequests)
+            #expect(try await browser.signIn("uma").status == .tooManyRequests)
+        }
+    }
+
+    @Test("A new password must differ from the current one and not be only spaces")
+    func passwordRules() async throws {
+        try await withTestApp { app in
+            let browser = Browser(app)
+            try await browser.register("vera")
+            try await browser.get("/settings/password")
+            let same = try await browser.post("/settings/password", ["current_password": "correct horse battery", "new_password": "correct horse battery"])
+            #expect(same.status == .unprocessableEntity)
+            #expect(same.body.string.contains("different from your current one"))
+            let spaces = try await browser.post("/settings/password", ["current_password": "correct horse battery", "new_password": "          "])
+            #expect(spaces.status == .unprocessableEntity)
+        }
+    }
+
+    @Test("Error pages show the signed-in header")
+    func errorPagesKnowTheUser() async throws {
+        try await withTestApp { app in
+            let browser = Browser(app)
+            try await browser.register("walt")
+            let res = try await browser.get("/no-such-page")
+            #expect(res.status == .notFound)
+            #expect(res.body.string.contains("walt"))
+            #expect(res.body.string.contains("Sign out"))
+        }
+    }
+
     @Test("The rate limiter's window resets", .timeLimit(.minutes(1)))
     func rateLimiterWindow() async throws {
         try await withTestApp { app in
