@@ -1,3 +1,4 @@
+import OAuth
 import Vapor
 
 /// Synchronizer-token CSRF protection for HTML forms (SPEC §2): every unsafe request must carry
@@ -17,7 +18,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         }
         let sent = try? request.content.get(String.self, at: Self.fieldName)
         guard let sent, let session = try await request.sessions.current(),
-              Secrets.constantTimeEquals(sent, session.csrfToken)
+              constantTimeEquals(sent, session.csrfToken)
         else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from Gatehouse. Go back, reload the page and try again.")
         }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// How a client identified itself at the token, revocation or introspection endpoint
+/// (RFC 6749 §2.3.1, §3.2.1). Parsed only: checking the secret is the store's job.
+public enum ClientCredentials: Equatable, Sendable {
+    /// `client_secret_basic`: HTTP Basic with form-urlencoded id and secret.
+    case basic(clientID: String, secret: String)
+    /// `client_secret_post`: `client_id` and `client_secret` in the request body.
+    case post(clientID: String, secret: String)
+    /// A public client: `client_id` only (RFC 6749 §3.2.1).
+    case publicClient(clientID: String)
+
+    public var clientID: String {
+        switch self {
+        case .basic(let id, _), .post(let id, _), .publicClient(let id): return id
+        }
+    }
+
+    public var secret: String? {
+        switch self {
+        case .basic(_, let secret), .post(_, let secret): return secret
+        case .publicClient: return nil
+        }
+    }
+
+    public var usedBasic: Bool {
+        if case .basic = self { return true }
+        return false
+    }
+
+    /// Reads the credentials from the `Authorization` header and the parameters.
+    /// RFC 6749 §2.3: a client must not use more than one method in a request.
+    public static func parse(authorization: String?, parameters: [String: String]) throws(OAuthError) -> ClientCredentials {
+        let bodyID = parameters["client_id"].flatMap { $0.isEmpty ? nil : $0 }
+        let bodySecret = parameters["client_secret"].flatMap { $0.isEmpty ? nil : $0 }
+
+        if let authorization, !authorization.isEmpty {
+            guard authorization.count > 6, authorization.prefix(6).lowercased() == "basic " else {
+                throw OAuthError(.invalidClient, "Only HTTP Basic client authentication is accepted in the Authorization header.")
+            }
+            guard bodySecret == nil else {
+                throw OAuthError(.invalidRequest, "Use one client authentication method: HTTP Basic or client_secret in the body, not both.")
+            }
+            let encoded = authorization.dropFirst(6).trimmingCharacters(in: .whitespaces)
+            guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
+                  let colon = decoded.firstIndex(of: ":")
+            else { throw OAuthError(.invalidClient, "The Basic credentials could not be read.") }
+            // RFC 6749 §2.3.1: id and secret are form-urlencoded before being joined.
+            guard let id = formDecode(String(decoded[..<colon])), let secret = formDecode(String(decoded[decoded.index(after: colon)...])),
+                  !id.isEmpty
+            else { throw OAuthError(.invalidClient, "The Basic credentials could not be read.") }
+            if let bodyID, bodyID != id {
+                throw OAuthError(.invalidRequest, "client_id in the body does not match the Basic credentials.")
+            }
+            return .basic(clientID: id, secret: secret)
+        }
+        guard let bodyID else { throw OAuthError(.invalidClient, "Client authentication is required.") }
+        if let bodySecret { return .post(clientID: bodyID, secret: bodySecret) }
+        return .publicClient(clientID: bodyID)
+    }
+
+    private static func formDecode(_ value: String) -> String? {
+        value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}
