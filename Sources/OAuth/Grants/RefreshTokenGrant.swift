@@ -1,0 +1,30 @@
+import Foundation
+
+/// RFC 6749 §6, with rotation: each refresh token works once and is replaced; presenting a used
+/// one revokes the whole family (RFC 9700 §4.14.2).
+struct RefreshTokenGrant {
+    let store: any OAuthStore
+    let now: Date
+
+    func refresh(_ token: String, narrowingTo requested: ScopeSet?, client: OAuthClient) async throws -> TokenResponse {
+        let record: RefreshGrantRecord
+        switch try await store.redeemRefreshToken(token, clientID: client.id, now: now) {
+        case .unknown:
+            throw OAuthError(.invalidGrant, "The refresh token is invalid.")
+        case .reused(let familyID):
+            try await store.revokeFamily(familyID)
+            throw OAuthError(.invalidGrant, "The refresh token has already been used; its grant is revoked.")
+        case .redeemed(let redeemed):
+            record = redeemed
+        }
+        guard !record.revoked else { throw OAuthError(.invalidGrant, "The refresh token has been revoked.") }
+        // RFC 6749 §6: the new scope must not include any scope not originally granted.
+        let scopes = requested ?? record.scopes
+        guard scopes.isSubset(of: record.scopes) else {
+            throw OAuthError(.invalidScope, "A refresh can only narrow the granted scope.")
+        }
+        let grant = Grant(clientID: client.id, userID: record.userID, authorizationID: record.authorizationID,
+                          scopes: scopes, grantType: "refresh_token")
+        return try await store.issueTokens(for: grant, refreshable: true, familyID: record.familyID, fromCode: nil, now: now)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// A registered client as the protocol sees it (RFC 6749 §2).
+public struct OAuthClient: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    /// RFC 6749 §2.1: confidential clients authenticate with a secret; public ones use PKCE.
+    public let confidential: Bool
+    /// A user's personal client, the only one allowed the password grant (SPEC §5.4).
+    public let personal: Bool
+    public let ownerID: String
+    public let redirectURIs: [String]
+    public let hasBot: Bool
+    public let botPublic: Bool
+    public let botRequireCodeGrant: Bool
+
+    public init(id: String, name: String, confidential: Bool, personal: Bool, ownerID: String, redirectURIs: [String],
+                hasBot: Bool = false, botPublic: Bool = false, botRequireCodeGrant: Bool = false) {
+        self.id = id
+        self.name = name
+        self.confidential = confidential
+        self.personal = personal
+        self.ownerID = ownerID
+        self.redirectURIs = redirectURIs
+        self.hasBot = hasBot
+        self.botPublic = botPublic
+        self.botRequireCodeGrant = botRequireCodeGrant
+    }
+}
+
+/// A user as the protocol sees it.
+public struct OAuthUser: Sendable, Equatable {
+    public let id: String
+    public let isAdmin: Bool
+
+    public init(id: String, isAdmin: Bool) {
+        self.id = id
+        self.isAdmin = isAdmin
+    }
+}
+
+/// What an authorization code was bound to when it was issued (RFC 6749 §4.1.2, RFC 7636 §4.4).
+public struct CodeGrantRecord: Sendable, Equatable {
+    public let clientID: String
+    public let userID: String
+    public let authorizationID: String
+    public let redirectURI: String
+    /// RFC 6749 §4.1.3: the token request must repeat `redirect_uri` if /authorize had it.
+    public let redirectURIWasSent: Bool
+    public let scopes: ScopeSet
+    public let codeChallenge: String?
+    public let expiresAt: Date
+
+    public init(clientID: String, userID: String, authorizationID: String, redirectURI: String, redirectURIWasSent: Bool,
+                scopes: ScopeSet, codeChallenge: String?, expiresAt: Date) {
+        self.clientID = clientID
+        self.userID = userID
+        self.authorizationID = authorizationID
+        self.redirectURI = redirectURI
+        self.redirectURIWasSent = redirectURIWasSent
+        self.scopes = scopes
+        self.codeChallenge = codeChallenge
+        self.expiresAt = expiresAt
+    }
+}
+
+public enum CodeRedemption: Sendable, Equatable {
+    /// The code was unused and is now used up.
+    case redeemed(CodeGrantRecord)
+    /// The code had been used before (RFC 6749 §4.1.2: revoke what it issued).
+    case alreadyUsed
+    case unknown
+}
+
+/// A refresh token's grant, as stored.
+public struct RefreshGrantRecord: Sendable, Equatable {
+    public let familyID: String
+    public let clientID: String
+    public let userID: String?
+    public let authorizationID: String?
+    public let scopes: ScopeSet
+    /// The family was revoked (by the user, a reuse, a password change): the token is dead.
+    public let revoked: Bool
+
+    public init(familyID: String, clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, revoked: Bool) {
+        self.familyID = familyID
+        self.clientID = clientID
+        self.userID = userID
+        self.authorizationID = authorizationID
+        self.scopes = scopes
+        self.revoked = revoked
+    }
+}
+
+public enum RefreshRedemption: Sendable, Equatable {
+    case redeemed(RefreshGrantRecord)
+    /// Presented again after use: the whole family is revoked (RFC 9700 §4.14.2).
+    case reused(familyID: String)
+    case unknown
+}
+
+/// What tokens are issued for.
+public struct Grant: Sendable, Equatable {
+    public let clientID: String
+    /// nil for client credentials: the client acts as itself (RFC 6749 §4.4).
+    public let userID: String?
+    public let authorizationID: String?
+    public let scopes: ScopeSet
+    public let grantType: String
+
+    public init(clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, grantType: String) {
+        self.clientID = clientID
+        self.userID = userID
+        self.authorizationID = authorizationID
+        self.scopes = scopes
+        self.grantType = grantType
+    }
+}
+
+/// The protocol's only view of storage. Every "use once" operation is a single conditional
+/// statement in the implementation, so it stays correct with many instances.
+public protocol OAuthStore: Sendable {
+    func client(id: String) async throws -> OAuthClient?
+    /// Does `secret` match one of the client's live secrets (SPEC §3.4 grace periods)?
+    func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool
+
+    /// Marks the code used, whatever happens next (SPEC §5.2: a failed attempt uses it up).
+    func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption
+    /// RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+    func revokeTokens(issuedFromCode code: String) async throws
+    /// Marks the refresh token used if it belongs to `clientID`.
+    func redeemRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption
+    func revokeFamily(_ familyID: String) async throws
+
+    /// The password grant's user check, with the sign-in throttle (SPEC §5.2).
+    func authenticateUser(login: String, password: String) async throws -> OAuthUser?
+    func user(id: String) async throws -> OAuthUser?
+
+    /// Issues an access token, and a refresh token when `refreshable`, for `grant`. `familyID`
+    /// continues a refresh-token family; `fromCode` links a new family to its code.
+    func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse
+}
+
+/// RFC 6749 §5.1 successful response.
+public struct TokenResponse: Sendable, Equatable, Codable {
+    public let access_token: String
+    public let token_type: String
+    public let expires_in: Int
+    public let refresh_token: String?
+    public let scope: String
+
+    public init(accessToken: String, expiresIn: Int, refreshToken: String?, scope: ScopeSet) {
+        access_token = accessToken
+        token_type = "Bearer"
+        expires_in = expiresIn
+        refresh_token = refreshToken
+        self.scope = scope.description
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import OAuth
+
+/// An in-memory `OAuthStore` for the pure grant tests.
+actor InMemoryStore: OAuthStore {
+    var clients: [String: OAuthClient] = [:]
+    var secrets: [String: String] = [:]  // client id → secret
+    var users: [String: (password: String, user: OAuthUser)] = [:]  // login → user
+    var codes: [String: (record: CodeGrantRecord, used: Bool)] = [:]
+    var refreshTokens: [String: (record: RefreshGrantRecord, used: Bool)] = [:]
+    var revokedFamilies: Set<String> = []
+    var revokedCodes: [String] = []
+    var familyOfCode: [String: String] = [:]
+    var issued: [Grant] = []
+    private var counter = 0
+
+    func addClient(_ client: OAuthClient, secret: String? = nil) {
+        clients[client.id] = client
+        secrets[client.id] = secret
+    }
+
+    func addUser(_ login: String, password: String, _ user: OAuthUser) { users[login] = (password, user) }
+
+    func addCode(_ code: String, _ record: CodeGrantRecord) { codes[code] = (record, false) }
+
+    func client(id: String) async throws -> OAuthClient? { clients[id] }
+
+    func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool { secrets[clientID] == secret }
+
+    func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption {
+        guard let entry = codes[code] else { return .unknown }
+        if entry.used { return .alreadyUsed }
+        codes[code] = (entry.record, true)
+        return .redeemed(entry.record)
+    }
+
+    func revokeTokens(issuedFromCode code: String) async throws {
+        revokedCodes.append(code)
+        if let family = familyOfCode[code] { revokedFamilies.insert(family) }
+    }
+
+    func redeemRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
+        guard let entry = refreshTokens[token], entry.record.clientID == clientID else { return .unknown }
+        if entry.used { return .reused(familyID: entry.record.familyID) }
+        refreshTokens[token] = (entry.record, true)
+        let record = entry.record
+        return .redeemed(RefreshGrantRecord(familyID: record.familyID, clientID: record.clientID, userID: record.userID,
+                                            authorizationID: record.authorizationID, scopes: record.scopes,
+                                            revoked: revokedFamilies.contains(record.familyID)))
+    }
+
+    func revokeFamily(_ familyID: String) async throws { revokedFamilies.insert(familyID) }
+
+    func authenticateUser(login: String, password: String) async throws -> OAuthUser? {
+        guard let entry = users[login], entry.password == password else { return nil }
+        return entry.user
+    }
+
+    func user(id: String) async throws -> OAuthUser? { users.values.first { $0.user.id == id }?.user }
+
+    func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse {
+        counter += 1
+        issued.append(grant)
+        let family = familyID ?? "family-\(counter)"
+        if let code { familyOfCode[code] = family }
+        var refresh: String?
+        if refreshable {
+            refresh = "refresh-\(counter)"
+            refreshTokens[refresh!] = (RefreshGrantRecord(familyID: family, clientID: grant.clientID, userID: grant.userID,
+                                                          authorizationID: grant.authorizationID, scopes: grant.scopes, revoked: false), false)
+        }
+        return TokenResponse(accessToken: "access-\(counter)", expiresIn: 3600, refreshToken: refresh, scope: grant.scopes)
+    }
+}
+
+enum Sample {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let confidential = OAuthClient(id: "100", name: "Web App", confidential: true, personal: false, ownerID: "owner",
+                                          redirectURIs: ["https://app.example.com/cb", "urn:ietf:wg:oauth:2.0:oob"])
+    static let publicClient = OAuthClient(id: "200", name: "Phone App", confidential: false, personal: false, ownerID: "owner",
+                                          redirectURIs: ["com.example.app:/cb"])
+    static let personal = OAuthClient(id: "300", name: "alice's scripts", confidential: true, personal: true, ownerID: "alice",
+                                      redirectURIs: [])
+    static let botApp = OAuthClient(id: "400", name: "Bot App", confidential: true, personal: false, ownerID: "owner",
+                                    redirectURIs: ["https://bot.example.com/cb"], hasBot: true, botPublic: false)
+    static let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    static let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+    static func store() async -> InMemoryStore {
+        let store = InMemoryStore()
+        await store.addClient(confidential, secret: "web-secret")
+        await store.addClient(publicClient)
+        await store.addClient(personal, secret: "personal-secret")
+        await store.addClient(botApp, secret: "bot-secret")
+        await store.addUser("alice", password: "alice-password", OAuthUser(id: "alice", isAdmin: false))
+        await store.addUser("root", password: "root-password", OAuthUser(id: "root", isAdmin: true))
+        return store
+    }
+
+    static func code(client: String = "100", redirectURI: String = "https://app.example.com/cb", sent: Bool = true,
+                     challenge: String? = nil, expiresIn: TimeInterval = 600) -> CodeGrantRecord {
+        CodeGrantRecord(clientID: client, userID: "alice", authorizationID: "auth-1", redirectURI: redirectURI,
+                        redirectURIWasSent: sent, scopes: ScopeSet([.identify]), codeChallenge: challenge,
+                        expiresAt: now.addingTimeInterval(expiresIn))
+    }
+}
