@@ -22,8 +22,11 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(GatehouseErrorMiddleware(environment: app.environment))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
 
+    app.accessTokens = AccessTokens(database: app.db, issuer: config.issuer, ttl: config.accessTokenTTL)
     Migrations.register(on: app)
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(RotateSigningKeyCommand(), as: "rotate-signing-key")
+    app.asyncCommands.use(PruneCommand(), as: "prune")
     try routes(app)
 }
 

@@ -25,6 +25,7 @@ enum Entrypoint {
             if needsMigratedDatabase(env.arguments) {
                 // SPEC §1: the zero-setup start creates and migrates the database.
                 try await app.autoMigrate()
+                try await app.accessTokens.ensureKey()
             }
             try await app.execute()
         } catch {

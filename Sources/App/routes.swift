@@ -5,16 +5,27 @@ func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
     try app.register(collection: IconController())
 
+    // OAuth JSON endpoints (SPEC §5.2, §5.3).
+    try app.register(collection: TokenController())
+    try app.register(collection: RevocationController())
+    try app.register(collection: MetadataController())
+
     // HTML pages: browser sessions, CSRF on every unsafe request.
     let browser = app.grouped(BrowserSessionMiddleware(secure: app.config.usesHTTPS))
     let pages = browser.grouped(CSRFMiddleware())
     try pages.register(collection: HomeController())
     try pages.register(collection: SessionController())
     try pages.register(collection: RegistrationController())
+    try pages.register(collection: AuthorizeController())
 
     let signedIn = pages.grouped(RequireSignInMiddleware())
     try signedIn.register(collection: PasswordController())
+    try signedIn.register(collection: APIAccessController())
     try signedIn.register(collection: ApplicationsController())
     let uploads = browser.grouped(CSRFMiddleware(maxBodySize: "2mb"), RequireSignInMiddleware())
     try signedIn.register(collection: ApplicationSettingsController(uploads: uploads))
+
+    // REST API (SPEC §3.4): bearer tokens only.
+    let api = app.grouped("api", "v1").grouped(BearerAuthMiddleware())
+    try api.register(collection: UsersAPIController())
 }

@@ -54,6 +54,7 @@ struct GatehouseErrorMiddleware: AsyncMiddleware {
 
         switch Self.audience(for: request.url.path) {
         case .api:
+            if let apiError = error as? APIError { return json(apiError.body, status: apiError.status, headers: apiError.headers) }
             return json(APIErrorBody(status: status, message: publicReason), status: status, headers: headers)
         case .oauth:
             let code: OAuthError.Code = status.code >= 500 ? .serverError : .invalidRequest

@@ -8,6 +8,7 @@ enum Migrations {
         CreateSessions(),
         CreateRateLimits(),
         CreateApplications(),
+        CreateOAuthState(),
     ]
 
     static func register(on app: Application) {

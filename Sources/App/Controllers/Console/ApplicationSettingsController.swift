@@ -176,7 +176,7 @@ struct ApplicationSettingsController: RouteCollection {
             let outcome = try await write(service, id, version)
             req.sessionState.outgoingFlash = flash
             let response = req.redirectAfterPost(to: "/developers/applications/\(id)#\(section)")
-            if let secret = outcome.clientSecret { SecretReveal.set(secret, for: id, on: response, request: req) }
+            if let secret = outcome.clientSecret { SecretReveal.set(secret, path: SecretReveal.applicationPath(id), on: response, request: req) }
             return response
         } catch ApplicationService.Failure.invalid(let problems) {
             var forms = Forms(app)

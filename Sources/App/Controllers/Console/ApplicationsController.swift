@@ -52,7 +52,7 @@ struct ApplicationsController: RouteCollection {
             let id = try outcome.application.requireID()
             req.sessionState.outgoingFlash = .applicationCreated
             let response = req.redirectAfterPost(to: "/developers/applications/\(id)")
-            if let secret = outcome.clientSecret { SecretReveal.set(secret, for: id, on: response, request: req) }
+            if let secret = outcome.clientSecret { SecretReveal.set(secret, path: SecretReveal.applicationPath(id), on: response, request: req) }
             return response
         } catch ApplicationService.Failure.invalid(let problems) {
             return try await renderNew(req, values: values, errors: problems.formErrors, status: .unprocessableEntity)
@@ -64,9 +64,9 @@ struct ApplicationsController: RouteCollection {
     func show(req: Request) async throws -> Response {
         let service = try await req.applicationService()
         let app = try await service.find(req.parameters.get("id") ?? "")
-        let secret = SecretReveal.take(for: try app.requireID(), request: req)
+        let secret = SecretReveal.take(req)
         let response = try await ApplicationSettingsRenderer(request: req, service: service).render(app, revealedSecret: secret)
-        if secret != nil { SecretReveal.clear(for: try app.requireID(), on: response, request: req) }
+        if secret != nil { SecretReveal.clear(path: SecretReveal.applicationPath(try app.requireID()), on: response, request: req) }
         return response
     }
 
@@ -131,28 +131,30 @@ enum ConsoleForms {
     }
 }
 
-/// A new client secret travels to the settings page in a short-lived cookie scoped to that
+/// A new client secret travels to the page that shows it in a short-lived cookie scoped to that
 /// page's path, so the create and reset forms can redirect (post/redirect/get) and the secret
 /// is shown exactly once without ever being stored in clear.
 enum SecretReveal {
     static let cookieName = "gatehouse_reveal"
 
-    private static func path(_ id: String) -> String { "/developers/applications/\(id)" }
+    static func applicationPath(_ id: String) -> String { "/developers/applications/\(id)" }
 
-    static func set(_ secret: String, for id: String, on response: Response, request: Request) {
-        response.cookies[cookieName] = HTTPCookies.Value(
-            string: secret, maxAge: 120, path: path(id), isSecure: request.application.config.usesHTTPS,
-            isHTTPOnly: true, sameSite: .strict)
+    static func set(_ secret: String, path: String, on response: Response, request: Request) {
+        response.cookies[cookieName] = cookie(secret, path: path, maxAge: 120, request: request)
     }
 
-    static func take(for id: String, request: Request) -> String? {
+    static func take(_ request: Request) -> String? {
         guard let value = request.cookies[cookieName]?.string, !value.isEmpty, value.count <= 64 else { return nil }
         return value
     }
 
-    static func clear(for id: String, on response: Response, request: Request) {
-        response.cookies[cookieName] = HTTPCookies.Value(
-            string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: path(id),
+    static func clear(path: String, on response: Response, request: Request) {
+        response.cookies[cookieName] = cookie("", path: path, maxAge: 0, request: request)
+    }
+
+    private static func cookie(_ value: String, path: String, maxAge: Int, request: Request) -> HTTPCookies.Value {
+        HTTPCookies.Value(
+            string: value, expires: maxAge == 0 ? Date(timeIntervalSince1970: 0) : nil, maxAge: maxAge, path: path,
             isSecure: request.application.config.usesHTTPS, isHTTPOnly: true, sameSite: .strict)
     }
 }

@@ -1,0 +1,130 @@
+import Fluent
+import OAuth
+import Vapor
+
+/// `GET/POST /oauth2/authorize` and the seeds' aliases (SPEC §5.1): the consent screen and the
+/// code response. Protocol rules live in `AuthorizationRequest`; this adapts them to pages.
+struct AuthorizeController: RouteCollection {
+    static let paths: [[PathComponent]] = [["oauth2", "authorize"], ["oauth", "authorize"], ["auth", "oauth2", "authorize"]]
+
+    func boot(routes: any RoutesBuilder) throws {
+        for path in Self.paths {
+            routes.get(path, use: show)
+            routes.post(path, use: decide)
+        }
+    }
+
+    func show(req: Request) async throws -> Response {
+        try await handle(req, parameters: Request.formDecode(req.url.query ?? ""), decision: nil)
+    }
+
+    /// The consent form posts the request's parameters back with `decision`; they are validated
+    /// again, so a tampered form gains nothing the GET would not allow.
+    func decide(req: Request) async throws -> Response {
+        let parameters = Request.formDecode(req.body.string ?? "")
+        return try await handle(req, parameters: parameters, decision: parameters["decision"] ?? "deny")
+    }
+
+    private func handle(_ req: Request, parameters: [String: String], decision: String?) async throws -> Response {
+        let client: OAuthClient, redirectURI: String, sent: Bool
+        do {
+            (client, redirectURI, sent) = try await AuthorizationRequest.resolveClient(parameters, store: req.oauthStore())
+        } catch AuthorizationRequest.Failure.showPage(let title, let message) {
+            return try await errorPage(req, title: title, message: message)
+        }
+
+        guard let user = try await req.sessions.user(), let userID = user.id else {
+            if parameters["prompt"] == "none" {
+                return try await redirect(req, OAuthError(.loginRequired, "The user is not signed in."), to: redirectURI, state: parameters["state"])
+            }
+            let query = parameters.sorted { $0.key < $1.key }.filter { $0.key != "decision" && $0.key != "csrf_token" }
+                .map { "\(URLQuery.encode($0.key))=\(URLQuery.encode($0.value))" }.joined(separator: "&")
+            return req.redirect(to: SafeNextPath.loginURL(returningTo: URI(path: "/oauth2/authorize", query: query)))
+        }
+
+        let request: AuthorizationRequest
+        do {
+            request = try AuthorizationRequest.validate(parameters, client: client, redirectURI: redirectURI, redirectURIWasSent: sent, user: OAuthUser(user))
+        } catch {
+            guard case let .redirect(oauthError, uri, state) = error else { throw error }
+            return try await redirect(req, oauthError, to: uri, state: state)
+        }
+        let grants = AuthorizationGrants(database: req.db)
+
+        switch decision {
+        case nil where request.prompt == .none:
+            // SPEC §5.1: prompt=none never shows a page.
+            guard let existing = try await grants.active(userID: userID, applicationID: client.id),
+                  request.scopes.isSubset(of: ScopeSet.stored(existing.scopes)), !request.completesAtApproval
+            else { return try await redirect(req, OAuthError(.consentRequired, "The user has not authorized these scopes."), to: request.redirectURI, state: request.state) }
+            return try await respondWithCode(req, request, userID: userID, authorizationID: try existing.requireID())
+        case nil:
+            return try await consentPage(req, request, user: user, parameters: parameters)
+        case "approve":
+            let authorization = try await grants.approve(userID: userID, applicationID: client.id, scopes: request.scopes, now: Date())
+            if request.completesAtApproval {
+                return try await botAddedPage(req, client: client)
+            }
+            return try await respondWithCode(req, request, userID: userID, authorizationID: try authorization.requireID())
+        default:
+            return try await redirect(req, OAuthError(.accessDenied, "The user denied the request."), to: request.redirectURI, state: request.state)
+        }
+    }
+
+    private func respondWithCode(_ req: Request, _ request: AuthorizationRequest, userID: UUID, authorizationID: UUID) async throws -> Response {
+        let config = req.application.config
+        let code = try await AuthorizationGrants(database: req.db)
+            .issueCode(for: request, userID: userID, authorizationID: authorizationID, ttl: config.authCodeTTL, now: Date())
+        if request.redirectURI == RedirectURI.outOfBand {
+            // seeds/002: the code is shown for the user to copy, never cached.
+            let page = CodePage(layout: try await req.layout("Authorization code"), appName: request.client.name, code: code)
+            let response = try await req.page("oauth/code", page)
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            return response
+        }
+        return req.redirect(to: AuthorizationResponse.success(redirectURI: request.redirectURI, code: code, state: request.state, issuer: config.issuer))
+    }
+
+    /// Errors after the client and redirect URI are known go back to the client — except to the
+    /// out-of-band URI, which is no place: the user reads the error instead.
+    private func redirect(_ req: Request, _ error: OAuthError, to redirectURI: String, state: String?) async throws -> Response {
+        if redirectURI == RedirectURI.outOfBand {
+            return try await errorPage(req, title: "Authorization failed", message: "\(error.code.rawValue): \(error.description)")
+        }
+        return req.redirect(to: AuthorizationResponse.error(error, redirectURI: redirectURI, state: state, issuer: req.application.config.issuer))
+    }
+
+    private func consentPage(_ req: Request, _ request: AuthorizationRequest, user: User, parameters: [String: String]) async throws -> Response {
+        guard let app = try await ClientApplication.query(on: req.db).filter(\.$id == request.client.id).with(\.$owner).first() else {
+            throw Abort(.notFound)
+        }
+        let carried = ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method"]
+        let hidden = carried.compactMap { name in parameters[name].map { ConsentPage.Hidden(name: name, value: $0) } }
+        let page = ConsentPage(
+            layout: try await req.layout("Authorize \(app.name)"),
+            app: .init(id: app.id ?? "", name: app.name, description: app.description, iconURL: app.iconURL, initial: app.initial,
+                       ownerUsername: app.owner.username, termsOfServiceURL: app.termsOfServiceURL, privacyPolicyURL: app.privacyPolicyURL),
+            redirectHost: Self.host(of: request.redirectURI),
+            scopes: request.scopes.sorted.map { .init(name: $0.rawValue, summary: $0.summary) },
+            username: user.username, hidden: hidden, isBotOnly: request.scopes.scopes == [.bot])
+        return try await req.page("oauth/consent", page)
+    }
+
+    private func botAddedPage(_ req: Request, client: OAuthClient) async throws -> Response {
+        let app = try await ClientApplication.query(on: req.db).filter(\.$id == client.id).with(\.$bot).first()
+        let page = BotAddedPage(layout: try await req.layout("Bot added"), appName: client.name, botUsername: app?.bot?.username ?? "The bot")
+        return try await req.page("oauth/bot-added", page)
+    }
+
+    private func errorPage(_ req: Request, title: String, message: String) async throws -> Response {
+        let page = OAuthErrorPage(layout: try await req.layout(title), title: title, message: message)
+        return try await req.page("oauth/error", page, status: .badRequest)
+    }
+
+    /// What the consent screen names as the destination.
+    static func host(of redirectURI: String) -> String {
+        if redirectURI == RedirectURI.outOfBand { return "out-of-band (the code is shown to you to copy)" }
+        if let url = URL(string: redirectURI), let host = url.host, !host.isEmpty { return host }
+        return URL(string: redirectURI)?.scheme ?? redirectURI
+    }
+}

@@ -1,0 +1,57 @@
+import Vapor
+
+extension Request {
+    /// Form parameters of an OAuth request: the urlencoded body, with query-string parameters
+    /// as a fallback for Doorkeeper-style clients that POST everything in the URL (seeds/002).
+    /// Never logged.
+    func oauthParameters() -> [String: String] {
+        var parameters: [String: String] = [:]
+        if let query = url.query { parameters = Self.formDecode(query) }
+        if headers.contentType == .urlEncodedForm, let body = body.string {
+            parameters.merge(Self.formDecode(body)) { _, body in body }
+        }
+        return parameters
+    }
+
+    /// `application/x-www-form-urlencoded` (WHATWG URL §5.1). Repeated names: the first wins,
+    /// and names or values over 8 KiB are dropped.
+    static func formDecode(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String? { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = decode(parts[0]), name.utf8.count <= 8192 else { continue }
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            guard let value, value.utf8.count <= 8192, result[name] == nil else { continue }
+            result[name] = value
+        }
+        return result
+    }
+
+    /// The OAuth store for this request.
+    func oauthStore() -> FluentOAuthStore {
+        let config = application.config
+        let request = self
+        return FluentOAuthStore(
+            database: db, tokens: application.accessTokens, accessTokenTTL: config.accessTokenTTL,
+            refreshIdleTTL: config.refreshTokenIdleTTL,
+            authenticate: { login, password in try await request.authenticateWithThrottle(login: login, password: password) })
+    }
+
+    /// The password grant shares the sign-in throttle (SPEC §5.2).
+    func authenticateWithThrottle(login: String, password: String) async throws -> User? {
+        let account = try await accounts.findAccount(login: login)
+        let throttle = LoginThrottle(request: self, login: login, account: account)
+        if let retryAfter = try await throttle.retryAfter() { throw TooManyAttempts(retryAfter: retryAfter) }
+        guard try await accounts.verify(password, for: account), let user = account else {
+            try await throttle.recordFailure()
+            return nil
+        }
+        try await throttle.recordSuccess()
+        return user
+    }
+}
+
+struct TooManyAttempts: Error {
+    let retryAfter: Int
+}

@@ -1,0 +1,61 @@
+import OAuth
+import Vapor
+
+/// `POST /oauth2/token` and the seeds' aliases (SPEC §5, §5.2): a thin adapter to `TokenEndpoint`.
+struct TokenController: RouteCollection {
+    static let paths: [[PathComponent]] = [["oauth2", "token"], ["token"], ["oauth", "token"], ["oauth2", "access_token"]]
+
+    func boot(routes: any RoutesBuilder) throws {
+        for path in Self.paths { routes.post(path, use: token) }
+    }
+
+    func token(req: Request) async throws -> Response {
+        let parameters = req.oauthParameters()
+        var usedBasic = false
+        do {
+            let credentials = try ClientCredentials.parse(authorization: req.headers.first(name: .authorization), parameters: parameters)
+            usedBasic = credentials.usedBasic
+            let request = try TokenRequest.parse(parameters)
+            let response = try await TokenEndpoint(store: req.oauthStore(), now: Date()).handle(credentials: credentials, request: request)
+            return try OAuthJSON.response(response, status: .ok)
+        } catch let error as OAuthError {
+            return OAuthJSON.error(error, basicChallenge: usedBasic || req.headers.first(name: .authorization) != nil)
+        } catch let throttled as TooManyAttempts {
+            let response = OAuthJSON.error(OAuthError(.invalidGrant, "Too many failed sign-in attempts. Try again later."), basicChallenge: false)
+            response.status = .tooManyRequests
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(throttled.retryAfter))
+            return response
+        }
+    }
+}
+
+/// JSON answers of the OAuth endpoints: `Cache-Control: no-store` (RFC 6749 §5.1).
+enum OAuthJSON {
+    static func response(_ body: some Encodable, status: HTTPResponseStatus) throws -> Response {
+        let response = Response(status: status)
+        try response.content.encode(body, using: JSONEncoder.oauth)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        response.headers.replaceOrAdd(name: .pragma, value: "no-cache")
+        return response
+    }
+
+    /// RFC 6749 §5.2; `invalid_client` after Basic is a 401 with a challenge.
+    static func error(_ error: OAuthError, basicChallenge: Bool) -> Response {
+        let status = HTTPResponseStatus(statusCode: error.httpStatus)
+        let response = (try? self.response(OAuthErrorBody(error: error.code.rawValue, error_description: error.description), status: status))
+            ?? Response(status: status)
+        if error.code == .invalidClient, basicChallenge {
+            response.headers.replaceOrAdd(name: .wwwAuthenticate, value: #"Basic realm="gatehouse", charset="UTF-8""#)
+        }
+        return response
+    }
+}
+
+extension JSONEncoder {
+    /// Omits nil fields (`refresh_token` for client credentials) and keeps slashes readable.
+    static let oauth: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }()
+}

@@ -1,0 +1,63 @@
+import OAuth
+import Vapor
+
+/// The caller of the REST API, from a verified access token.
+struct APIPrincipal: Sendable {
+    let claims: AccessTokenClaims
+    let scopes: ScopeSet
+    let userID: UUID?
+    let clientID: String
+}
+
+/// `Authorization: Bearer <access token>` only — never a cookie or a query parameter (SPEC §3.4).
+/// Checks signature, expiry and that the token's family is not revoked, so revocation is
+/// immediate. Failures answer RFC 6750 §3 with Fluxer's error envelope.
+struct BearerAuthMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let header = request.headers.first(name: .authorization), header.count > 7,
+              header.prefix(7).lowercased() == "bearer "
+        else { return APIError.unauthorized("Send an access token: Authorization: Bearer <token>.", tokenError: false) }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let claims = try? await request.application.accessTokens.verify(token),
+              let family = UUID(uuidString: claims.fid),
+              try await TokenFamilies(database: request.db).isLive(family)
+        else { return APIError.unauthorized("The access token is invalid, expired or revoked.", tokenError: true) }
+        request.storage[PrincipalKey.self] = APIPrincipal(
+            claims: claims, scopes: ScopeSet.stored(claims.scope),
+            userID: claims.user_id.flatMap(UUID.init(uuidString:)), clientID: claims.client_id)
+        return try await next.respond(to: request)
+    }
+
+    struct PrincipalKey: StorageKey { typealias Value = APIPrincipal }
+}
+
+extension Request {
+    /// The API caller, checked for `scope` (SPEC §3.4); a missing scope is 403 MISSING_SCOPE.
+    func principal(requiring scope: Scope) throws -> APIPrincipal {
+        guard let principal = storage[BearerAuthMiddleware.PrincipalKey.self] else { throw Abort(.unauthorized) }
+        guard principal.scopes.allows(scope) else { throw APIError.missingScope(scope) }
+        return principal
+    }
+}
+
+/// REST errors in Fluxer's envelope (SPEC §3.4).
+struct APIError: AbortError {
+    let status: HTTPResponseStatus
+    let body: APIErrorBody
+    var headers: HTTPHeaders = [:]
+
+    var reason: String { body.message }
+
+    static func missingScope(_ scope: Scope) -> APIError {
+        APIError(status: .forbidden, body: APIErrorBody(code: "MISSING_SCOPE", message: "This token lacks the \(scope.rawValue) scope."),
+                 headers: ["WWW-Authenticate": #"Bearer error="insufficient_scope", scope="\#(scope.rawValue)""#])
+    }
+
+    static func unauthorized(_ message: String, tokenError: Bool) -> Response {
+        let response = Response(status: .unauthorized)
+        try? response.content.encode(APIErrorBody(code: "UNAUTHORIZED", message: message))
+        // RFC 6750 §3.1: no error code when the request had no token at all.
+        response.headers.replaceOrAdd(name: .wwwAuthenticate, value: tokenError ? #"Bearer error="invalid_token""# : #"Bearer realm="gatehouse""#)
+        return response
+    }
+}

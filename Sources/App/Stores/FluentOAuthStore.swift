@@ -1,0 +1,212 @@
+import Fluent
+import OAuth
+import SQLKit
+import Vapor
+
+/// `OAuthStore` on Fluent and SQLKit: the one place the protocol meets the database. Codes and
+/// refresh tokens are used up by one conditional `UPDATE … WHERE used_at IS NULL RETURNING`.
+struct FluentOAuthStore: OAuthStore {
+    let database: any Database
+    let tokens: AccessTokens
+    let accessTokenTTL: Int
+    let refreshIdleTTL: Int?
+    /// The password grant's user check, with the sign-in throttle (provided by the controller).
+    let authenticate: @Sendable (String, String) async throws -> User?
+
+    private var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    func client(id: String) async throws -> OAuthClient? {
+        guard let app = try await ClientApplication.query(on: database).filter(\.$id == id).first() else { return nil }
+        return OAuthClient(app)
+    }
+
+    func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool {
+        // A SHA-256 lookup: client secrets are 256-bit random values, not passwords.
+        let row = try await sql.select().column("id").from(ClientSecret.schema)
+            .where("application_id", .equal, clientID)
+            .where("secret_hash", .equal, Secrets.sha256Hex(secret))
+            .where { $0.where("expires_at", .is, SQLLiteral.null).orWhere("expires_at", .greaterThan, now) }
+            .first()
+        return row != nil
+    }
+
+    // MARK: Codes
+
+    func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption {
+        let hash = Secrets.sha256Hex(code)
+        let row = try await sql.update("authorization_codes")
+            .set("used_at", to: now)
+            .where("code_hash", .equal, hash)
+            .where("used_at", .is, SQLLiteral.null)
+            .returning("application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent", "scopes", "code_challenge", "expires_at")
+            .first()
+        guard let row else {
+            let exists = try await sql.select().column("code_hash").from("authorization_codes").where("code_hash", .equal, hash).first()
+            return exists == nil ? .unknown : .alreadyUsed
+        }
+        return .redeemed(CodeGrantRecord(
+            clientID: try row.decode(column: "application_id", as: String.self),
+            userID: try row.decode(column: "user_id", as: UUID.self).uuidString,
+            authorizationID: try row.decode(column: "authorization_id", as: UUID.self).uuidString,
+            redirectURI: try row.decode(column: "redirect_uri", as: String.self),
+            redirectURIWasSent: try row.decode(column: "redirect_uri_sent", as: Bool.self),
+            scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
+            codeChallenge: try row.decode(column: "code_challenge", as: String?.self),
+            expiresAt: try row.decode(column: "expires_at", as: Date.self)))
+    }
+
+    /// Marks the code reused, then revokes its families. `issueTokens` checks the mark after
+    /// committing, so a family created concurrently is revoked by one side or the other.
+    func revokeTokens(issuedFromCode code: String) async throws {
+        let hash = Secrets.sha256Hex(code)
+        let now = Date()
+        try await sql.update("authorization_codes").set("reused_at", to: now).where("code_hash", .equal, hash).run()
+        try await sql.update(TokenFamily.schema).set("revoked_at", to: now)
+            .where("code_hash", .equal, hash).where("revoked_at", .is, SQLLiteral.null).run()
+    }
+
+    // MARK: Refresh tokens
+
+    func redeemRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
+        let hash = Secrets.sha256Hex(token)
+        let row = try await sql.update("refresh_tokens")
+            .set("used_at", to: now)
+            .where("token_hash", .equal, hash)
+            .where("application_id", .equal, clientID)
+            .where("used_at", .is, SQLLiteral.null)
+            .where { $0.where("expires_at", .is, SQLLiteral.null).orWhere("expires_at", .greaterThan, now) }
+            .returning("family_id", "scopes")
+            .first()
+        guard let row else {
+            let used = try await sql.select().column("family_id").from("refresh_tokens")
+                .where("token_hash", .equal, hash).where("application_id", .equal, clientID)
+                .where("used_at", .isNot, SQLLiteral.null).first()
+            guard let used else { return .unknown }
+            return .reused(familyID: try used.decode(column: "family_id", as: UUID.self).uuidString)
+        }
+        let familyID = try row.decode(column: "family_id", as: UUID.self)
+        guard let family = try await TokenFamily.find(familyID, on: database) else { return .unknown }
+        return .redeemed(RefreshGrantRecord(
+            familyID: familyID.uuidString, clientID: clientID, userID: family.userID?.uuidString,
+            authorizationID: family.authorizationID?.uuidString,
+            scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
+            revoked: family.revokedAt != nil))
+    }
+
+    func revokeFamily(_ familyID: String) async throws {
+        guard let id = UUID(uuidString: familyID) else { return }
+        try await TokenFamilies(database: database).revoke(id)
+    }
+
+    // MARK: Users
+
+    func authenticateUser(login: String, password: String) async throws -> OAuthUser? {
+        try await authenticate(login, password).map(OAuthUser.init)
+    }
+
+    func user(id: String) async throws -> OAuthUser? {
+        guard let uuid = UUID(uuidString: id) else { return nil }
+        return try await User.find(uuid, on: database).map(OAuthUser.init)
+    }
+
+    // MARK: Issuing
+
+    func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse {
+        let userID = grant.userID.flatMap(UUID.init(uuidString:))
+        let authorizationID = grant.authorizationID.flatMap(UUID.init(uuidString:))
+        let refreshToken = refreshable ? Secrets.random256() : nil
+        let codeHash = code.map(Secrets.sha256Hex)
+        let scopes = grant.scopes.description
+        let idle = refreshIdleTTL
+        let family: UUID = try await database.transaction { tx in
+            let family: UUID
+            if let existing = familyID.flatMap(UUID.init(uuidString:)) {
+                family = existing
+            } else {
+                let row = TokenFamily()
+                row.id = UUID()
+                row.applicationID = grant.clientID
+                row.userID = userID
+                row.authorizationID = authorizationID
+                row.codeHash = codeHash
+                row.grantType = grant.grantType
+                row.createdAt = now
+                try await row.create(on: tx)
+                family = row.id!
+            }
+            if let refreshToken {
+                try await (tx as! any SQLDatabase).insert(into: "refresh_tokens")
+                    .columns("token_hash", "family_id", "application_id", "scopes", "created_at", "expires_at")
+                    .values(SQLBind(Secrets.sha256Hex(refreshToken)), SQLBind(family), SQLBind(grant.clientID), SQLBind(scopes),
+                            SQLBind(now), SQLBind(idle.map { now.addingTimeInterval(TimeInterval($0)) }))
+                    .run()
+            }
+            if let authorizationID {
+                try await Authorization.query(on: tx).filter(\.$id == authorizationID).set(\.$lastUsedAt, to: now).update()
+            }
+            return family
+        }
+        if let codeHash {
+            // See revokeTokens(issuedFromCode:): a reuse that raced this issuance wins.
+            let reused = try await sql.select().column("reused_at").from("authorization_codes")
+                .where("code_hash", .equal, codeHash).where("reused_at", .isNot, SQLLiteral.null).first()
+            if reused != nil {
+                try await TokenFamilies(database: database).revoke(family)
+                throw OAuthError(.invalidGrant, "The authorization code has already been used.")
+            }
+        }
+        let subject = try await self.subject(for: grant, userID: userID)
+        let accessToken = try await tokens.sign(subject: subject, clientID: grant.clientID, scope: scopes,
+                                                familyID: family.uuidString.lowercased(), now: now)
+        return TokenResponse(accessToken: accessToken, expiresIn: accessTokenTTL, refreshToken: refreshToken, scope: grant.scopes)
+    }
+
+    /// `sub` is the user, or the client itself for client credentials (RFC 9068 §2.2); `type`
+    /// is Flume's user type (seeds/003).
+    private func subject(for grant: Grant, userID: UUID?) async throws -> AccessTokens.Subject {
+        if let userID, let user = try await User.find(userID, on: database) {
+            let id = userID.uuidString.lowercased()
+            return .init(sub: id, userID: id, type: user.kind.rawValue)
+        }
+        return .init(sub: grant.clientID, userID: nil, type: "bot")
+    }
+}
+
+/// Token families: revocation and the liveness check the resource server makes per request.
+struct TokenFamilies {
+    let database: any Database
+
+    func revoke(_ id: UUID) async throws {
+        try await (database as! any SQLDatabase).update(TokenFamily.schema)
+            .set("revoked_at", to: Date())
+            .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null)
+            .run()
+    }
+
+    func isLive(_ id: UUID) async throws -> Bool {
+        let row = try await (database as! any SQLDatabase).select().column("id").from(TokenFamily.schema)
+            .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null).first()
+        return row != nil
+    }
+}
+
+extension OAuthClient {
+    init(_ app: ClientApplication) {
+        self.init(id: app.id ?? "", name: app.name, confidential: app.confidential, personal: app.personal,
+                  ownerID: app.$owner.id.uuidString, redirectURIs: app.redirectURIs,
+                  hasBot: app.$bot.id != nil, botPublic: app.botPublic, botRequireCodeGrant: app.botRequireCodeGrant)
+    }
+}
+
+extension OAuthUser {
+    init(_ user: User) {
+        self.init(id: user.id?.uuidString ?? "", isAdmin: user.isAdmin)
+    }
+}
+
+extension ScopeSet {
+    /// Scopes as stored by Gatehouse itself: always valid; anything unknown is dropped.
+    static func stored(_ raw: String) -> ScopeSet {
+        ScopeSet(raw.split(separator: " ").compactMap { Scope(rawValue: String($0)) })
+    }
+}
