@@ -87,6 +87,9 @@ struct OAuthFlowTests {
             }
             #expect(statuses.filter { $0 == 200 }.count == 1)
             #expect(statuses.filter { $0 == 400 }.count == 19)
+            // The reuses revoked what the winner got (RFC 6749 §4.1.2).
+            let live = try await TokenFamily.query(on: app.db).filter(\.$revokedAt == nil).count()
+            #expect(live == 0)
         }
     }
 

@@ -147,13 +147,11 @@ struct FluentOAuthStore: OAuthStore {
             return family
         }
         if let codeHash {
-            // See revokeTokens(issuedFromCode:): a reuse that raced this issuance wins.
+            // See revokeTokens(issuedFromCode:): a reuse that raced this issuance still revokes
+            // it. The exchange itself succeeded first, so it answers 200 with dead tokens.
             let reused = try await sql.select().column("reused_at").from("authorization_codes")
                 .where("code_hash", .equal, codeHash).where("reused_at", .isNot, SQLLiteral.null).first()
-            if reused != nil {
-                try await TokenFamilies(database: database).revoke(family)
-                throw OAuthError(.invalidGrant, "The authorization code has already been used.")
-            }
+            if reused != nil { try await TokenFamilies(database: database).revoke(family) }
         }
         let subject = try await self.subject(for: grant, userID: userID)
         let accessToken = try await tokens.sign(subject: subject, clientID: grant.clientID, scope: scopes,
