@@ -54,9 +54,9 @@ public struct AuthorizationRequest: Sendable, Equatable {
             .redirect(OAuthError(code, description), redirectURI: redirectURI, state: state)
         }
 
-        guard let responseType = parameters["response_type"], !responseType.isEmpty else {
-            throw fail(.invalidRequest, "response_type is required.")
-        }
+        // seeds/000 (Fluxtream) sends no response_type at all; `code` is the only type we
+        // serve, so its absence means `code`.
+        let responseType = parameters["response_type"].flatMap { $0.isEmpty ? nil : $0 } ?? "code"
         guard responseType == "code" else {
             throw fail(.unsupportedResponseType, "Only response_type=code is supported.")
         }

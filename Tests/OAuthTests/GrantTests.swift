@@ -250,7 +250,7 @@ struct AuthorizationRequestTests {
 
     @Test("Everything else redirects with its RFC error", arguments: [
         (["response_type": "token"], OAuthError.Code.unsupportedResponseType),
-        ([:], .invalidRequest),
+        (["response_type": "code id_token"], .unsupportedResponseType),
         (["response_type": "code", "scope": "identify nonsense"], .invalidScope),
         (["response_type": "code", "scope": "admin"], .invalidScope),
         (["response_type": "code", "code_challenge": Sample.challenge], .invalidRequest),  // method missing = plain
@@ -270,6 +270,13 @@ struct AuthorizationRequestTests {
             #expect(uri == "https://app.example.com/cb")
             #expect(state == "xyz")
         }
+    }
+
+    @Test("seeds/000: a request without response_type is a code request")
+    func missingResponseType() throws {
+        let request = try AuthorizationRequest.validate(["client_id": "100"], client: Sample.confidential, redirectURI: "https://app.example.com/cb",
+                                                        redirectURIWasSent: true, user: alice)
+        #expect(request.scopes.isEmpty)
     }
 
     @Test("RFC 9700 §2.1.1: public clients must use PKCE")

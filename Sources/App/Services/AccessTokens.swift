@@ -104,6 +104,8 @@ actor AccessTokens {
     func sign(subject: Subject, clientID: String, scope: String, familyID: String, now: Date) async throws -> String {
         try await reloadIfStale()
         guard let kid = activeKID else { throw Abort(.internalServerError, reason: "No signing key") }
+        // RFC 7519 NumericDate: whole seconds, as Flume's `iat`/`exp` are read (seeds/003).
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let claims = AccessTokenClaims(
             iss: .init(value: issuer), sub: .init(value: subject.sub), aud: .init(value: [Self.audience]),
             exp: .init(value: now.addingTimeInterval(TimeInterval(ttl))), iat: .init(value: now),

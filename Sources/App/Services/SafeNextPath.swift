@@ -22,6 +22,11 @@ enum SafeNextPath {
     static func loginURL(returningTo url: URI) -> String {
         var path = url.path
         if let query = url.query { path += "?" + query }
+        return loginURL(next: path)
+    }
+
+    /// `/login?next=<path>`, with the path escaped as one query value.
+    static func loginURL(next path: String) -> String {
         let encoded = path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~/"))) ?? "/"
         return "/login?next=" + encoded
     }

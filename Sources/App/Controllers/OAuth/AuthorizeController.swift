@@ -39,7 +39,7 @@ struct AuthorizeController: RouteCollection {
             }
             let query = parameters.sorted { $0.key < $1.key }.filter { $0.key != "decision" && $0.key != "csrf_token" }
                 .map { "\(URLQuery.encode($0.key))=\(URLQuery.encode($0.value))" }.joined(separator: "&")
-            return req.redirect(to: SafeNextPath.loginURL(returningTo: URI(path: "/oauth2/authorize", query: query)))
+            return req.redirect(to: SafeNextPath.loginURL(next: "/oauth2/authorize?" + query))
         }
 
         let request: AuthorizationRequest
