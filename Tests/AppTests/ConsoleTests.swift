@@ -75,7 +75,7 @@ struct ConsoleTests {
             var res = try await browser.post(base + "/general", ["version": "1", "name": "Renamed", "description": "New words",
                                                                   "terms_of_service_url": "https://example.com/terms", "privacy_policy_url": ""])
             #expect(res.status == .seeOther)
-            #expect(res.headers.first(name: .location) == base + "#general")
+            #expect(res.headers.first(name: .location) == base)
             try await browser.get(base)
             #expect(version(browser) == "2")
             #expect(browser.lastBody.contains("Changes saved."))
@@ -147,6 +147,10 @@ struct ConsoleTests {
             #expect(res.status == .conflict)
             let body = res.body.string
             #expect(body.contains("Someone else changed this application"))
+            // The banner stands at the top of the stale form's section.
+            let section = try #require(body.range(of: "id=\"general\""))
+            let banner = try #require(body.range(of: "banner-conflict"))
+            #expect(banner.lowerBound > section.lowerBound)
             #expect(body.contains("value=\"My stale edit\""))
             #expect(body.contains("From other tab"))
             #expect(Browser.hiddenValue(named: "version", in: body) == "2")

@@ -265,7 +265,8 @@ struct ApplicationService: Sendable {
         }
         let secret = Secrets.random256()
         let date = now()
-        try await versionedWrite(app, expectedVersion: expectedVersion, action: "secret.reset", fields: ["client_secret"], set: []) { tx in
+        let fields = gracePeriod > 0 ? ["client_secret", "old secret valid \(gracePeriod)s"] : ["client_secret"]
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: "secret.reset", fields: fields, set: []) { tx in
             let sql = tx as! any SQLDatabase
             if gracePeriod == 0 {
                 try await sql.delete(from: ClientSecret.schema).where("application_id", .equal, id).run()

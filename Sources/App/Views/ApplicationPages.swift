@@ -89,6 +89,8 @@ struct ApplicationSettingsPage: Encodable {
             let current: String
         }
 
+        /// The settings section whose form was stale; the banner stands at its top.
+        let section: String
         let yourVersion: Int
         let currentVersion: Int
         let changes: [Change]

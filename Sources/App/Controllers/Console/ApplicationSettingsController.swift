@@ -175,7 +175,8 @@ struct ApplicationSettingsController: RouteCollection {
         do {
             let outcome = try await write(service, id, version)
             req.sessionState.outgoingFlash = flash
-            let response = req.redirectAfterPost(to: "/developers/applications/\(id)#\(section)")
+            // Land at the top, where the notice (and a new secret, shown once) stands.
+            let response = req.redirectAfterPost(to: "/developers/applications/\(id)")
             if let secret = outcome.clientSecret { SecretReveal.set(secret, path: SecretReveal.applicationPath(id), on: response, request: req) }
             return response
         } catch ApplicationService.Failure.invalid(let problems) {
@@ -189,7 +190,7 @@ struct ApplicationSettingsController: RouteCollection {
             let changes = compare.compactMap { label, value in
                 value(yours) == value(now) ? nil : ApplicationSettingsPage.Conflict.Change(label: label, yours: value(yours), current: value(now))
             }
-            let conflict = ApplicationSettingsPage.Conflict(yourVersion: version, currentVersion: current.version, changes: changes)
+            let conflict = ApplicationSettingsPage.Conflict(section: section, yourVersion: version, currentVersion: current.version, changes: changes)
             return try await renderer.render(current, forms: yours, conflict: conflict, status: .conflict)
         }
     }

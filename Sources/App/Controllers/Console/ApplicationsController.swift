@@ -84,7 +84,7 @@ struct ApplicationsController: RouteCollection {
         do {
             try await service.delete(try app.requireID(), expectedVersion: version)
         } catch ApplicationService.Failure.versionConflict(let current) {
-            let conflict = ApplicationSettingsPage.Conflict(yourVersion: version, currentVersion: current.version, changes: [])
+            let conflict = ApplicationSettingsPage.Conflict(section: "danger", yourVersion: version, currentVersion: current.version, changes: [])
             return try await ApplicationSettingsRenderer(request: req, service: service).render(current, forms: forms, conflict: conflict, status: .conflict)
         }
         req.sessionState.outgoingFlash = .applicationDeleted
