@@ -3,7 +3,7 @@
 
     python3 scripts/authlib_flow.py [BASE_URL]      (default http://127.0.0.1:8080)
 
-Needs `pip install authlib requests`. It registers a throwaway user, creates an application
+Needs `pip install authlib requests joserfc`. It registers a throwaway user, creates an application
 through the console (forms, CSRF and all), then runs: authorization code + PKCE, a refresh,
 client credentials, introspection and revocation. Prints each step; exits non-zero on failure.
 """
@@ -69,6 +69,16 @@ step("consent redirects with code, state and iss", "code" in params and params.g
 token = client.fetch_token(metadata["token_endpoint"], authorization_response=callback, code_verifier=verifier)
 step("token exchange (authorization_code + PKCE)", "access_token" in token and "refresh_token" in token,
      f"expires_in={token.get('expires_in')} scope={token.get('scope')}")
+
+# The access token is an RFC 9068 JWT that any JOSE library verifies with the published JWKS.
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+key_set = KeySet.import_key_set(requests.get(metadata["jwks_uri"]).json())
+decoded = jwt.decode(token["access_token"], key_set, algorithms=["ES256"])
+step("access token verifies against the JWKS (joserfc, ES256)",
+     decoded.header.get("typ") == "at+jwt" and decoded.claims["iss"] == BASE and decoded.claims["client_id"] == client_id,
+     f"kid={decoded.header.get('kid')} sub={decoded.claims['sub'][:8]}…")
 
 me = requests.get(f"{BASE}/api/v1/users/@me", headers={"Authorization": f"Bearer {token['access_token']}"})
 step("GET /api/v1/users/@me with the access token", me.status_code == 200 and me.json()["username"] == username)
