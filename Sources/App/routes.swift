@@ -21,6 +21,7 @@ func routes(_ app: Application) throws {
     let signedIn = pages.grouped(RequireSignInMiddleware())
     try signedIn.register(collection: PasswordController())
     try signedIn.register(collection: APIAccessController())
+    try signedIn.register(collection: AuthorizedAppsController())
     try signedIn.register(collection: ApplicationsController())
     let uploads = browser.grouped(CSRFMiddleware(maxBodySize: "2mb"), RequireSignInMiddleware())
     try signedIn.register(collection: ApplicationSettingsController(uploads: uploads))
@@ -28,4 +29,7 @@ func routes(_ app: Application) throws {
     // REST API (SPEC §3.4): bearer tokens only.
     let api = app.grouped("api", "v1").grouped(BearerAuthMiddleware())
     try api.register(collection: UsersAPIController())
+    try api.register(collection: ApplicationsAPIController())
+    try api.register(collection: AuthorizationsAPIController())
+    try app.grouped("api", "v1").register(collection: PublicApplicationsAPIController(authenticated: api))
 }

@@ -9,6 +9,7 @@ enum Flash: String, Sendable {
     case applicationDeleted = "app-deleted"
     case secretReset = "secret-reset"
     case botAdded = "bot-added"
+    case authorizationRevoked = "authorization-revoked"
 
     static let cookieName = "gatehouse_flash"
 
@@ -22,6 +23,7 @@ enum Flash: String, Sendable {
         case .applicationDeleted: return "Application deleted."
         case .secretReset: return "Client secret reset."
         case .botAdded: return "Bot added."
+        case .authorizationRevoked: return "Access revoked. The app's tokens stopped working."
         }
     }
 }

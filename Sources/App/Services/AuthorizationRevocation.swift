@@ -1,0 +1,39 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// A user revokes an application (SPEC §6): the authorization ends, and every token family and
+/// unused code it holds stops working at once. Re-authorizing later starts a new authorization.
+struct AuthorizationRevocation {
+    let database: any Database
+
+    /// Returns false when the user had no live authorization of that application.
+    func revoke(userID: UUID, applicationID: String) async throws -> Bool {
+        let now = Date()
+        return try await database.transaction { tx in
+            let sql = tx as! any SQLDatabase
+            let ended = try await sql.update(Authorization.schema)
+                .set("revoked_at", to: now)
+                .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
+                .where("revoked_at", .is, SQLLiteral.null)
+                .returning("id").all()
+            guard !ended.isEmpty else { return false }
+            try await sql.update(TokenFamily.schema).set("revoked_at", to: now)
+                .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
+                .where("revoked_at", .is, SQLLiteral.null).run()
+            try await sql.update("authorization_codes").set("used_at", to: now)
+                .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
+                .where("used_at", .is, SQLLiteral.null).run()
+            return true
+        }
+    }
+
+    /// The user's live authorizations with their applications, newest first.
+    func list(userID: UUID) async throws -> [Authorization] {
+        try await Authorization.query(on: database)
+            .filter(\.$user.$id == userID).filter(\.$revokedAt == nil)
+            .with(\.$application) { $0.with(\.$owner) }
+            .sort(\.$createdAt, .descending)
+            .all()
+    }
+}
