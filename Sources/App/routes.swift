@@ -31,5 +31,6 @@ func routes(_ app: Application) throws {
     try api.register(collection: UsersAPIController())
     try api.register(collection: ApplicationsAPIController())
     try api.register(collection: AuthorizationsAPIController())
+    try api.register(collection: AdminAPIController())
     try app.grouped("api", "v1").register(collection: PublicApplicationsAPIController(authenticated: api))
 }

@@ -183,6 +183,39 @@ struct APITests {
         }
     }
 
+    @Test("Admin API: list any user's applications, look one up, transfer it with a version check (audited)")
+    func admin() async throws {
+        try await withTestApp { app in
+            let accounts = AccountService(database: app.db, passwords: Passwords(hasher: app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next())))
+            guard case .created(let root) = try await accounts.register(.init(username: "root", email: "root@example.com", password: "correct horse battery"), kind: .admin) else {
+                Issue.record("no admin"); return
+            }
+            let personal = try await ApplicationService(database: app.db, actor: root).create(.init(name: "root scripts", personal: true))
+            let scripts = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
+            let adminToken = try #require(try OAuthTestClient.json(try await scripts.token(["grant_type": "password", "username": "root", "password": "correct horse battery", "scope": "admin applications.write"]))["access_token"] as? String)
+
+            let alice = try await Fixtures.user(app, "alice")
+            let bob = try await Fixtures.user(app, "bob")
+            let owned = try await Fixtures.application(app, owner: alice, name: "Alice's")
+            let id = try owned.application.requireID()
+            let aliceID = try alice.requireID().uuidString.lowercased()
+
+            let (listStatus, _, _, list) = try await call(app, .GET, "/api/v1/admin/applications?owner_id=\(aliceID)", token: adminToken)
+            #expect(listStatus == .ok && list.contains(id))
+            #expect(try await call(app, .GET, "/api/v1/admin/applications/\(id)", token: adminToken).0 == .ok)
+            let bobID = try bob.requireID().uuidString.lowercased()
+            let (stale, _, _, _) = try await call(app, .PATCH, "/api/v1/admin/applications/\(id)", token: adminToken, json: #"{"new_owner_id": "\#(bobID)", "version": 7}"#)
+            #expect(stale == .conflict)
+            let (moved, _, body, _) = try await call(app, .PATCH, "/api/v1/admin/applications/\(id)", token: adminToken, json: #"{"new_owner_id": "\#(bobID)", "version": 1}"#)
+            #expect(moved == .ok && body["owner_id"] as? String == bobID && body["version"] as? Int == 2)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "transfer").first()?.actorName == "root")
+
+            // A user's token without admin: 403.
+            let userToken = try await token(app, "plain")
+            #expect(try await call(app, .GET, "/api/v1/admin/applications/\(id)", token: userToken).0 == .forbidden)
+        }
+    }
+
     @Test("GET /applications/@me answers a client-credentials token with the calling application")
     func applicationMe() async throws {
         try await withTestApp { app in

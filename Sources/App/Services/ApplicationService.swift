@@ -11,6 +11,8 @@ struct ApplicationService: Sendable {
     let database: any Database
     /// Who acts: the owner, or an administrator (SPEC §3.4 admin API).
     let actor: User
+    /// An administrator using the admin API reaches every user's applications.
+    var asAdministrator = false
     var now: @Sendable () -> Date = { Date() }
 
     enum Failure: AbortError {
@@ -68,14 +70,29 @@ struct ApplicationService: Sendable {
 
     /// The application if the actor owns it; anyone else's is "not found" (SPEC §3.3: 404, never 403).
     func find(_ id: String) async throws -> ClientApplication {
-        guard id.count <= 32, let app = try await ClientApplication.query(on: database)
-            .filter(\.$id == id)
-            .filter(\.$owner.$id == actor.requireID())
-            .with(\.$bot)
-            .with(\.$owner)
-            .first()
-        else { throw Failure.notFound }
+        guard id.count <= 32 else { throw Failure.notFound }
+        var query = ClientApplication.query(on: database).filter(\.$id == id).with(\.$bot).with(\.$owner)
+        if !asAdministrator {
+            let ownerID = try actor.requireID()
+            query = query.filter(\.$owner.$id == ownerID)
+        }
+        guard let app = try await query.first() else { throw Failure.notFound }
         return app
+    }
+
+    /// Admin API: hands the application to another user, audited (SPEC §3.4).
+    func transfer(_ id: String, expectedVersion: Int, to newOwnerID: UUID) async throws -> Outcome {
+        let app = try await find(id)
+        guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
+        guard let newOwner = try await User.find(newOwnerID, on: database), newOwner.kind != .bot else {
+            throw Failure.invalid([FieldProblem(path: "new_owner_id", code: "UNKNOWN_USER", message: "No such user.")])
+        }
+        let owned = try await ClientApplication.query(on: database)
+            .filter(\.$owner.$id == newOwnerID).filter(\.$personal == false).count()
+        guard owned < ApplicationRules.maxApplications else { throw Failure.limitReached }
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: "transfer", fields: ["owner_id"],
+                                 set: [("owner_id", newOwnerID)], before: nil, after: nil)
+        return Outcome(application: try await find(id), clientSecret: nil)
     }
 
     func auditLog(_ app: ClientApplication, limit: Int = 50) async throws -> [AuditEntry] {

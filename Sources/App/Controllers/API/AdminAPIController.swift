@@ -1,0 +1,66 @@
+import Fluent
+import OAuth
+import Vapor
+
+/// `/api/v1/admin/applications…` (SPEC §3.4): the `admin` scope, held by administrators only.
+struct AdminAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let admin = routes.grouped("admin", "applications")
+        admin.get(use: index)
+        admin.get(":id", use: show)
+        admin.patch(":id", use: transfer)
+    }
+
+    private func service(_ req: Request) async throws -> ApplicationService {
+        let user = try await req.apiUser(requiring: .admin)
+        // The scope is only granted to administrators, but a demoted admin's token says nothing.
+        guard user.isAdmin else { throw APIError.missingScope(.admin) }
+        var service = ApplicationService(database: req.db, actor: user)
+        service.asAdministrator = true
+        return service
+    }
+
+    func index(req: Request) async throws -> Response {
+        let service = try await service(req)
+        let page = try Pagination(req)
+        guard let raw = req.query[String.self, at: "owner_id"], let ownerID = UUID(uuidString: raw) else {
+            return try APIResponses.error(.badRequest, APIErrorBody(code: "VALIDATION_FAILED", message: "owner_id (a user id) is required.",
+                                                                    errors: [.init(path: "owner_id", code: "REQUIRED", message: "owner_id is required.")]))
+        }
+        let apps = try await service.list(ownedBy: ownerID, limit: page.limit, after: page.after)
+        let response = Response(status: .ok)
+        try response.content.encode(apps.map { ApplicationDTO($0) })
+        return response
+    }
+
+    func show(req: Request) async throws -> Response {
+        let service = try await service(req)
+        do {
+            return try APIResponses.application(try await service.find(req.parameters.get("id") ?? ""))
+        } catch let failure as ApplicationService.Failure {
+            return try APIResponses.failure(failure)
+        }
+    }
+
+    func transfer(req: Request) async throws -> Response {
+        let service = try await service(req)
+        var fields = JSONFields(try JSONValue.object(from: Data(buffer: req.body.data ?? ByteBuffer())))
+        let newOwner = fields.string("new_owner_id")
+        let bodyVersion = fields.int("version")
+        var problems = fields.problems
+        if newOwner.flatMap(UUID.init(uuidString:)) == nil, !problems.contains(where: { $0.path == "new_owner_id" }) {
+            problems.append(FieldProblem(path: "new_owner_id", code: "REQUIRED", message: "new_owner_id (a user id) is required."))
+        }
+        guard problems.isEmpty, let ownerID = newOwner.flatMap(UUID.init(uuidString:)) else {
+            return try APIResponses.failure(.invalid(problems))
+        }
+        guard let version = try ExpectedVersion.from(req, body: bodyVersion) else {
+            return try APIResponses.error(.preconditionRequired, APIErrorBody(code: "VERSION_REQUIRED", message: "Send the version: If-Match or \"version\"."))
+        }
+        do {
+            return try APIResponses.application(try await service.transfer(req.parameters.get("id") ?? "", expectedVersion: version.value, to: ownerID).application)
+        } catch let failure as ApplicationService.Failure {
+            return try APIResponses.failure(failure, viaIfMatch: version.viaIfMatch)
+        }
+    }
+}
