@@ -33,4 +33,5 @@ func routes(_ app: Application) throws {
     try api.register(collection: AuthorizationsAPIController())
     try api.register(collection: AdminAPIController())
     try app.grouped("api", "v1").register(collection: PublicApplicationsAPIController(authenticated: api))
+    try app.grouped("api", "v1").register(collection: OpenAPIController())
 }

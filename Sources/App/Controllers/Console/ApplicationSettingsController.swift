@@ -175,8 +175,10 @@ struct ApplicationSettingsController: RouteCollection {
         do {
             let outcome = try await write(service, id, version)
             req.sessionState.outgoingFlash = flash
-            // Land at the top, where the notice (and a new secret, shown once) stands.
-            let response = req.redirectAfterPost(to: "/developers/applications/\(id)")
+            // Land at the top, where the notice (and a new secret, shown once) stands. The explicit
+            // fragment matters: browsers carry the form action's #section over to a Location
+            // without one (RFC 9110 §10.2.2).
+            let response = req.redirectAfterPost(to: "/developers/applications/\(id)#top")
             if let secret = outcome.clientSecret { SecretReveal.set(secret, path: SecretReveal.applicationPath(id), on: response, request: req) }
             return response
         } catch ApplicationService.Failure.invalid(let problems) {
