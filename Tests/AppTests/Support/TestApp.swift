@@ -1,5 +1,6 @@
 @testable import App
 import Fluent
+import NIOPosix
 import Foundation
 import SQLKit
 import Testing
@@ -50,6 +51,10 @@ enum TestSupport {
     /// A configured, migrated application on `database`.
     static func makeApp(_ database: TestDatabase) async throws -> Application {
         let app = try await Application.make(.testing)
+        // Each test app gets its own blocking-thread pool. Sharing Vapor's default (one pool of
+        // `cores` threads for the process) lets SQLite's spinning busy handlers of parallel test
+        // apps take every thread while the connections holding the locks wait for one.
+        app.threadPool = NIOThreadPool(numberOfThreads: 2)
         app.directory = DirectoryConfiguration(workingDirectory: packageRoot)
         app.logger.logLevel = .warning
         do {
