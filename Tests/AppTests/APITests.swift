@@ -216,6 +216,40 @@ struct APITests {
         }
     }
 
+    @Test("Pagination: limit 1…100, after=<id> continues in id order")
+    func pagination() async throws {
+        try await withTestApp { app in
+            let token = try await token(app, "pager")
+            var ids: [String] = []
+            for i in 0..<3 {
+                let (_, _, created, _) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: #"{"name": "App \#(i)"}"#)
+                ids.append(try #require(created["id"] as? String))
+            }
+            let (_, _, _, first) = try await call(app, .GET, "/api/v1/users/@me/applications?limit=2", token: token)
+            let page1 = (try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            #expect(page1 == Array(ids.prefix(2)))
+            let (_, _, _, second) = try await call(app, .GET, "/api/v1/users/@me/applications?limit=2&after=\(page1.last!)", token: token)
+            let page2 = (try JSONSerialization.jsonObject(with: Data(second.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            #expect(page2 == [ids[2]])
+            for bad in ["0", "101", "ten"] {
+                let (status, _, body, _) = try await call(app, .GET, "/api/v1/users/@me/applications?limit=\(bad)", token: token)
+                #expect(status == .badRequest && body["code"] as? String == "VALIDATION_FAILED")
+            }
+        }
+    }
+
+    @Test("Revoking an authorization also kills its unused codes")
+    func revokeKillsCodes() async throws {
+        try await withTestApp { app in
+            let (browser, user, client) = try await OAuthFixtures.setUp(app)
+            let redirect = try await browser.authorize("response_type=code&client_id=\(client.id)&scope=identify")
+            let code = try #require(Browser.queryItems(redirect.headers.first(name: .location))["code"])
+            #expect(try await AuthorizationRevocation(database: app.db).revoke(userID: try user.requireID(), applicationID: client.id))
+            let exchange = try await client.token(["grant_type": "authorization_code", "code": code])
+            #expect(exchange.status == .badRequest)
+        }
+    }
+
     @Test("GET /applications/@me answers a client-credentials token with the calling application")
     func applicationMe() async throws {
         try await withTestApp { app in

@@ -24,6 +24,7 @@ struct ConsentPage: Encodable {
     let layout: LayoutContext
     let app: App
     let redirectHost: String
+    let isOutOfBand: Bool
     let scopes: [ScopeRow]
     let username: String
     let hidden: [Hidden]

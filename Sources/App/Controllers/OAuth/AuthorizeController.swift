@@ -104,7 +104,7 @@ struct AuthorizeController: RouteCollection {
             layout: try await req.layout("Authorize \(app.name)"),
             app: .init(id: app.id ?? "", name: app.name, description: app.description, iconURL: app.iconURL, initial: app.initial,
                        ownerUsername: app.owner.username, termsOfServiceURL: app.termsOfServiceURL, privacyPolicyURL: app.privacyPolicyURL),
-            redirectHost: Self.host(of: request.redirectURI),
+            redirectHost: Self.host(of: request.redirectURI), isOutOfBand: request.redirectURI == RedirectURI.outOfBand,
             scopes: request.scopes.sorted.map { .init(name: $0.rawValue, summary: $0.summary) },
             username: user.username, hidden: hidden, isBotOnly: request.scopes.scopes == [.bot])
         return try await req.page("oauth/consent", page)
@@ -123,7 +123,6 @@ struct AuthorizeController: RouteCollection {
 
     /// What the consent screen names as the destination.
     static func host(of redirectURI: String) -> String {
-        if redirectURI == RedirectURI.outOfBand { return "out-of-band (the code is shown to you to copy)" }
         if let url = URL(string: redirectURI), let host = url.host, !host.isEmpty { return host }
         return URL(string: redirectURI)?.scheme ?? redirectURI
     }
