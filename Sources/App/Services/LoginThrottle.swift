@@ -44,3 +44,23 @@ struct LoginThrottle {
         return response
     }
 }
+
+extension Request {
+    /// Sign-in's one sequence, shared by the login form and the password grant (SPEC §5.2):
+    /// find the account, check the throttle, verify, count the outcome.
+    func authenticateWithThrottle(login: String, password: String) async throws -> User? {
+        let account = try await accounts.findAccount(login: login)
+        let throttle = LoginThrottle(request: self, login: login, account: account)
+        if let retryAfter = try await throttle.retryAfter() { throw TooManyAttempts(retryAfter: retryAfter) }
+        guard try await accounts.verify(password, for: account), let user = account else {
+            try await throttle.recordFailure()
+            return nil
+        }
+        try await throttle.recordSuccess()
+        return user
+    }
+}
+
+struct TooManyAttempts: Error {
+    let retryAfter: Int
+}

@@ -31,16 +31,15 @@ struct SessionController: RouteCollection {
             return try await render(req, username: String(login.prefix(254)), next: next, error: "Enter your username or email and your password.", status: .unprocessableEntity)
         }
 
-        let account = try await req.accounts.findAccount(login: login)
-        let throttle = LoginThrottle(request: req, login: login, account: account)
-        if let retryAfter = try await throttle.retryAfter() {
-            return try await LoginThrottle.tooManyAttemptsPage(req, retryAfter: retryAfter)
+        let user: User?
+        do {
+            user = try await req.authenticateWithThrottle(login: login, password: password)
+        } catch let throttled as TooManyAttempts {
+            return try await LoginThrottle.tooManyAttemptsPage(req, retryAfter: throttled.retryAfter)
         }
-        guard try await req.accounts.verify(password, for: account), let user = account else {
-            try await throttle.recordFailure()
+        guard let user else {
             return try await render(req, username: login, next: next, error: "Wrong username or password.", status: .unprocessableEntity)
         }
-        try await throttle.recordSuccess()
         try await req.sessions.signIn(user)
         return req.redirectAfterPost(to: next ?? "/")
     }

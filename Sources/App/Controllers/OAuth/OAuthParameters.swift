@@ -37,21 +37,4 @@ extension Request {
             refreshIdleTTL: config.refreshTokenIdleTTL,
             authenticate: { login, password in try await request.authenticateWithThrottle(login: login, password: password) })
     }
-
-    /// The password grant shares the sign-in throttle (SPEC §5.2).
-    func authenticateWithThrottle(login: String, password: String) async throws -> User? {
-        let account = try await accounts.findAccount(login: login)
-        let throttle = LoginThrottle(request: self, login: login, account: account)
-        if let retryAfter = try await throttle.retryAfter() { throw TooManyAttempts(retryAfter: retryAfter) }
-        guard try await accounts.verify(password, for: account), let user = account else {
-            try await throttle.recordFailure()
-            return nil
-        }
-        try await throttle.recordSuccess()
-        return user
-    }
-}
-
-struct TooManyAttempts: Error {
-    let retryAfter: Int
 }
