@@ -70,7 +70,8 @@ struct AccountService {
         return try await verify(password, for: user) ? user : nil
     }
 
-    /// Changes the password and signs the user out of every other session (SPEC §2).
+    /// Changes the password, signs the user out of every other session (SPEC §2) and revokes
+    /// the user's token families.
     func changePassword(user: User, current: String, new: String, keepingSession sessionID: String?) async throws -> FieldErrors {
         var errors = FieldErrors()
         if let hash = user.passwordHash, try await passwords.verify(current, against: hash) {
@@ -86,6 +87,10 @@ struct AccountService {
             var others = BrowserSession.query(on: db).filter(\.$user.$id == userID)
             if let sessionID { others = others.filter(\.$id != sessionID) }
             try await others.delete()
+            // Tokens granted under the old password stop working too: apps must come back
+            // through /authorize (silently, with prompt=none, while their authorization stands).
+            try await TokenFamily.query(on: db).filter(\.$userID == userID).filter(\.$revokedAt == nil)
+                .set(\.$revokedAt, to: Date()).update()
         }
         return [:]
     }
