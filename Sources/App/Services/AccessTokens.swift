@@ -90,8 +90,12 @@ actor AccessTokens {
     private func reloadIfStale(needing kid: String? = nil) async throws {
         if activeKID == nil {
             try await ensureKey()
-        } else if Date().timeIntervalSince(loadedAt) > 60 || (kid.map { !knownKIDs.contains($0) } ?? false) {
-            try await reload()
+        } else {
+            let age = Date().timeIntervalSince(loadedAt)
+            // An unknown kid may be a key another instance just added, or garbage from a
+            // client: reload for it at most every 5 seconds, so forged headers cost no queries.
+            let unknownKID = kid.map { !knownKIDs.contains($0) } ?? false
+            if age > 60 || (unknownKID && age > 5) { try await reload() }
         }
     }
 
