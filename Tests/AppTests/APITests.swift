@@ -114,6 +114,12 @@ struct APITests {
                                                   headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]) { $0.body = ByteBuffer(string: body) }
             #expect(reply.status == .payloadTooLarge)
             #expect(reply.body.map { String(buffer: $0) }?.contains("PAYLOAD_TOO_LARGE") == true)
+            // A PATCH may be larger only when it carries an icon.
+            let (_, _, created, _) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: #"{"name": "small"}"#)
+            let id = try #require(created["id"] as? String)
+            let (patchStatus, _, _, _) = try await call(app, .PATCH, "/api/v1/oauth2/applications/\(id)", token: token,
+                json: #"{"version": 1, "junk": "\#(String(repeating: "j", count: 70_000))"}"#)
+            #expect(patchStatus == .payloadTooLarge)
         }
     }
 

@@ -58,7 +58,12 @@ struct ApplicationsAPIController: RouteCollection {
 
     func update(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsWrite)
-        var fields = JSONFields(try JSONValue.object(from: Data(buffer: req.body.data ?? ByteBuffer())))
+        let body = Data(buffer: req.body.data ?? ByteBuffer())
+        var fields = JSONFields(try JSONValue.object(from: body))
+        // SPEC §7: 2 MiB only for an icon; any other JSON body keeps the 64 KiB limit.
+        if body.count > 64 * 1024, fields.object["icon"] == nil {
+            return try APIResponses.error(.payloadTooLarge, APIErrorBody(code: "PAYLOAD_TOO_LARGE", message: "JSON bodies are limited to 64 KiB, except icon uploads."))
+        }
         var changes = ApplicationService.Changes()
         changes.name = fields.string("name")
         changes.description = fields.string("description")
