@@ -44,7 +44,7 @@ struct AdminAPIController: RouteCollection {
 
     func transfer(req: Request) async throws -> Response {
         let service = try await service(req)
-        var fields = JSONFields(try JSONValue.object(from: Data(buffer: req.body.data ?? ByteBuffer())))
+        var fields = try req.jsonFields()
         let newOwner = fields.string("new_owner_id")
         let bodyVersion = fields.int("version")
         var problems = fields.problems

@@ -35,7 +35,7 @@ struct ApplicationsAPIController: RouteCollection {
 
     func create(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsWrite)
-        var fields = JSONFields(try JSONValue.object(from: Data(buffer: req.body.data ?? ByteBuffer())))
+        var fields = try req.jsonFields()
         let input = ApplicationService.NewApplication(
             name: fields.string("name") ?? "", description: fields.string("description") ?? "",
             redirectURIs: fields.strings("redirect_uris") ?? [], confidential: fields.bool("confidential") ?? true)
@@ -110,7 +110,7 @@ struct ApplicationsAPIController: RouteCollection {
 
     func resetSecret(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsWrite)
-        var fields = JSONFields(try JSONValue.object(from: Data(buffer: req.body.data ?? ByteBuffer())))
+        var fields = try req.jsonFields()
         let grace = fields.int("grace_period") ?? 0
         let bodyVersion = fields.int("version")
         guard fields.problems.isEmpty else { return try APIResponses.failure(.invalid(fields.problems)) }
@@ -134,7 +134,7 @@ struct ApplicationsAPIController: RouteCollection {
 
     func addBot(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsWrite)
-        var fields = JSONFields(try JSONValue.object(from: Data(buffer: req.body.data ?? ByteBuffer())))
+        var fields = try req.jsonFields()
         let username = fields.string("username")
         let bodyVersion = fields.int("version")
         guard fields.problems.isEmpty else { return try APIResponses.failure(.invalid(fields.problems)) }
@@ -150,7 +150,7 @@ struct ApplicationsAPIController: RouteCollection {
 
     func renameBot(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsWrite)
-        var fields = JSONFields(try JSONValue.object(from: Data(buffer: req.body.data ?? ByteBuffer())))
+        var fields = try req.jsonFields()
         var changes = ApplicationService.Changes()
         changes.botUsername = fields.string("username")
         let bodyVersion = fields.int("version")

@@ -1,4 +1,5 @@
 import Foundation
+import Vapor
 
 /// A JSON value as sent, so a PATCH can tell "absent" from `null` and report wrong types
 /// (SPEC §3.4: unknown fields ignored, wrong types 400).
@@ -87,5 +88,12 @@ struct JSONFields {
             return result
         default: wrongType(key, "an array of strings"); return nil
         }
+    }
+}
+
+extension Request {
+    /// The request body as one JSON object's fields (an empty body is an empty object).
+    func jsonFields() throws(APIError) -> JSONFields {
+        JSONFields(try JSONValue.object(from: Data(buffer: body.data ?? ByteBuffer())))
     }
 }
