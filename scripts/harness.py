@@ -1,0 +1,296 @@
+"""Shared pieces of Gatehouse's operational scripts (multi-instance, fault, concurrency, soak,
+abuse, bench): a throwaway PostgreSQL, Gatehouse processes, and a browser-like client that
+signs up, creates applications and walks the consent screen the way a person would.
+
+Only the standard library and `requests` (pip install requests). Traffic goes to loopback only.
+"""
+import collections
+import hashlib
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG_LOCAL = os.path.join(ROOT, "scripts", "pg-local")
+PASSWORD = "correct horse battery"
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def gatehouse_binary():
+    """$GATEHOUSE_BIN, or a release build of this checkout (built here if needed)."""
+    if os.environ.get("GATEHOUSE_BIN"):
+        return os.environ["GATEHOUSE_BIN"]
+    log("building gatehouse (swift build -c release) ...")
+    subprocess.run(["swift", "build", "-c", "release", "--product", "gatehouse"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    bin_dir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    return os.path.join(bin_dir, "gatehouse")
+
+
+def free_port(start=18000):
+    for port in range(start, start + 2000):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+class Postgres:
+    """A throwaway cluster in a temporary directory (scripts/pg-local: trust auth, loopback)."""
+
+    def __init__(self, port=None):
+        subprocess.run(["bash", PG_LOCAL, "install"], check=True, stdout=subprocess.DEVNULL)
+        self.dir = tempfile.mkdtemp(prefix="gatehouse-pg-", dir="/tmp")
+        os.chmod(self.dir, 0o777)
+        self.port = port or free_port(55400)
+        self.start()
+
+    def start(self):
+        subprocess.run(["bash", PG_LOCAL, "start", self.dir, str(self.port)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        subprocess.run(["bash", PG_LOCAL, "stop", self.dir], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def destroy(self):
+        subprocess.run(["bash", PG_LOCAL, "destroy", self.dir], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def url(self, database="gatehouse_test"):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql, database="gatehouse_test"):
+        """Runs SQL, returns the rows as lists of strings (unaligned, tab-separated)."""
+        out = subprocess.run(["psql", "-X", "-q", "-tA", "-F", "\t", "-h", "127.0.0.1", "-p", str(self.port),
+                              "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql],
+                             check=True, capture_output=True, text=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def create_database(self, name):
+        self.psql(f'DROP DATABASE IF EXISTS "{name}"', database="postgres")
+        self.psql(f'CREATE DATABASE "{name}"', database="postgres")
+        return self.url(name)
+
+
+class Server:
+    """One `gatehouse serve` process on 127.0.0.1:port, its output in a log file."""
+
+    def __init__(self, binary, database_url, port=None, env=None, log_path=None):
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"gatehouse-{self.port}.log")
+        environment = dict(os.environ)
+        environment.update({"DATABASE_URL": database_url, "GATEHOUSE_ISSUER": self.base,
+                            "BCRYPT_COST": "4", "LOG_LEVEL": "info"})
+        environment.update(env or {})
+        self.log_file = open(self.log_path, "w")
+        self.process = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(self.port)],
+                                        cwd=ROOT, env=environment, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def wait_ready(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gatehouse exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if requests.get(self.base + "/readyz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gatehouse on {self.base} not ready after {timeout}s; see {self.log_path}")
+
+    def rss_kb(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+        return self.process.returncode
+
+
+def csrf(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def copied(html, name):
+    match = re.search(rf'<code data-copy="{name}">([^<]+)</code>', html)
+    return match.group(1) if match else None
+
+
+class Person:
+    """A browser session on one Gatehouse (or any instance sharing its database)."""
+
+    def __init__(self, base, username=None, timeout=30):
+        self.base = base
+        self.http = requests.Session()
+        self.username = username or "u" + secrets.token_hex(5)
+        # Every call has a client timeout, so a server that stops answering fails a script
+        # instead of hanging it.
+        self.timeout = timeout
+
+    def register(self):
+        page = self.http.get(f"{self.base}/register", timeout=self.timeout)
+        res = self.http.post(f"{self.base}/register", allow_redirects=False, timeout=self.timeout, data={
+            "csrf_token": csrf(page.text), "username": self.username,
+            "email": f"{self.username}@example.com", "password": PASSWORD})
+        assert res.status_code == 303, f"register answered {res.status_code}"
+        return self
+
+    def sign_in(self, password=PASSWORD):
+        page = self.http.get(f"{self.base}/login", timeout=self.timeout)
+        return self.http.post(f"{self.base}/login", allow_redirects=False, timeout=self.timeout, data={
+            "csrf_token": csrf(page.text), "username": self.username, "password": password})
+
+    def create_application(self, name="Script app", redirect_uri="http://127.0.0.1:9999/callback"):
+        """Returns (client_id, client_secret) of a new confidential application."""
+        page = self.http.get(f"{self.base}/developers/applications/new", timeout=self.timeout)
+        created = self.http.post(f"{self.base}/developers/applications", timeout=self.timeout, data={
+            "csrf_token": csrf(page.text), "name": name, "description": "", "redirect_uris": redirect_uri})
+        client_id, secret = copied(created.text, "client_id"), copied(created.text, "client_secret")
+        assert client_id and secret, f"application not created ({created.status_code})"
+        return client_id, secret
+
+    def personal_client(self):
+        """Creates the personal client on /settings/api: (client_id, client_secret)."""
+        page = self.http.get(f"{self.base}/settings/api", timeout=self.timeout)
+        shown = self.http.post(f"{self.base}/settings/api", timeout=self.timeout, data={"csrf_token": csrf(page.text)})
+        client_id, secret = copied(shown.text, "client_id"), copied(shown.text, "client_secret")
+        assert client_id and secret, f"personal client not created ({shown.status_code})"
+        return client_id, secret
+
+    def authorize(self, client_id, redirect_uri="http://127.0.0.1:9999/callback", scope="identify", pkce=None, base=None):
+        """Walks /oauth2/authorize and approves the consent page; returns the code.
+        `base` lets the consent happen on another instance than the one signed in on."""
+        base = base or self.base
+        query = {"client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code",
+                 "scope": scope, "state": secrets.token_hex(8)}
+        if pkce:
+            query.update({"code_challenge": pkce, "code_challenge_method": "S256"})
+        consent = self.http.get(f"{base}/oauth2/authorize?{urlencode(query)}", timeout=self.timeout)
+        form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', consent.text))
+        form = {k: v.replace("&amp;", "&") for k, v in form.items()}
+        form["decision"] = "approve"
+        approved = self.http.post(f"{base}/oauth2/authorize", data=form, allow_redirects=False, timeout=self.timeout)
+        location = approved.headers.get("Location", "")
+        params = parse_qs(urlparse(location).query)
+        assert "code" in params, f"no code in consent answer {approved.status_code} {location.split('?')[0]}"
+        return params["code"][0]
+
+
+def token(base, client_id, secret, timeout=10, http=None, **params):
+    """POST /oauth2/token with client_secret_basic; returns the requests.Response.
+    `http`: a requests.Session to reuse its open connection (load scripts keep one per thread)."""
+    return (http or requests).post(f"{base}/oauth2/token", data=params, auth=(client_id, secret), timeout=timeout)
+
+
+def password_token(base, person, client_id, secret, scope, password=PASSWORD):
+    """An access token for `person` through their personal client's password grant (SPEC §5.4)."""
+    res = token(base, client_id, secret, grant_type="password", username=person.username, password=password, scope=scope)
+    assert res.status_code == 200, f"password grant answered {res.status_code}: {res.text[:200]}"
+    return res.json()["access_token"]
+
+
+def bearer(access_token):
+    return {"Authorization": f"Bearer {access_token}"}
+
+
+def sha256_hex(value):
+    """How Gatehouse stores codes, refresh tokens and session ids (Secrets.sha256Hex)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def code_pair(base, person, client_id, secret, redirect_uri="http://127.0.0.1:9999/callback", scope="identify"):
+    """A fresh code exchanged for tokens: the token response's JSON."""
+    code = person.authorize(client_id, redirect_uri=redirect_uri, scope=scope)
+    res = token(base, client_id, secret, grant_type="authorization_code", code=code, redirect_uri=redirect_uri)
+    assert res.status_code == 200, f"code exchange answered {res.status_code}: {res.text[:200]}"
+    return res.json()
+
+
+# swift-log's StreamLogHandler: `<time> <level> <label>: key=value … [Source] message`.
+_STATUS = re.compile(r" status=(\d{3}) ")
+_PATH = re.compile(r" path=(\S+) ")
+_LEVEL = re.compile(r"^\S+ (warning|error|critical) ")
+
+
+def log_problems(log_path, limit=8):
+    """What a server's log says went wrong: request lines with a 5xx status, counted by status
+    and path, and the distinct warning/error messages with their counts (time and request id
+    stripped so that repeats collapse). Gatehouse never logs secrets, codes or tokens (SPEC §7)."""
+    statuses, messages = collections.Counter(), collections.Counter()
+    with open(log_path, errors="replace") as lines:
+        for line in lines:
+            status = _STATUS.search(line)
+            if status and status.group(1).startswith("5"):
+                path = _PATH.search(line)
+                statuses[f"{status.group(1)} {path.group(1) if path else '?'}"] += 1
+            if _LEVEL.search(line):
+                text = re.sub(r" request-id=\S+", "", line.split(" ", 1)[1]).strip()
+                messages[text[:300]] += 1
+    return statuses, messages.most_common(limit)
+
+
+def report_log_problems(server, label=None):
+    """Prints log_problems(server's log); returns the 5xx counter (empty when there were none)."""
+    statuses, messages = log_problems(server.log_path)
+    log(f"server log {label or server.base} ({server.log_path}): 5xx request lines {dict(statuses) or 'none'}")
+    for text, count in messages:
+        log(f"  {count:5d} x {text}")
+    return statuses
+
+
+class Checks:
+    """Named pass/fail results; `finish()` prints `N passed, M failed` and exits non-zero on any
+    failure, the contract every operational script keeps."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def check(self, name, ok, detail=""):
+        log(f"{'PASS' if ok else 'FAIL'}  {name}" + (f" — {detail}" if detail else ""))
+        if ok:
+            self.passed += 1
+        else:
+            self.failed.append(name)
+        return ok
+
+    def crash(self, error):
+        """A script that could not finish counts as a failure, with the reason."""
+        self.check("script ran to the end", False, f"{type(error).__name__}: {error}")
+
+    def finish(self):
+        if self.failed:
+            log("failed: " + "; ".join(self.failed))
+        log(f"{self.passed} passed, {len(self.failed)} failed")
+        sys.exit(1 if self.failed else 0)
+
