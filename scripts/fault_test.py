@@ -30,11 +30,11 @@ import collections
 import re
 import threading
 import time
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlencode
 
 import requests
 
-from harness import (Checks, Person, Postgres, Server, code_pair, gatehouse_binary, log, report_log_problems,
+from harness import (Checks, Person, Postgres, Server, approval, code_in, gatehouse_binary, log, report_log_problems,
                      token)
 
 REDIRECT = "http://127.0.0.1:9999/callback"
@@ -113,14 +113,11 @@ def consent(recorder, person, client_id, kind="code flow"):
     page = recorder.call("consent page", lambda t: person.http.get(f"{person.base}/oauth2/authorize?{urlencode(query)}", timeout=t))
     if page is None or page.status_code != 200:
         return None
-    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
-    form = {k: v.replace("&amp;", "&") for k, v in form.items()}
-    form["decision"] = "approve"
     approved = recorder.call("consent approve", lambda t: person.http.post(
-        f"{person.base}/oauth2/authorize", data=form, allow_redirects=False, timeout=t))
+        f"{person.base}/oauth2/authorize", data=approval(page.text), allow_redirects=False, timeout=t))
     if approved is None or approved.status_code != 303:
         return None
-    return parse_qs(urlparse(approved.headers.get("Location", "")).query).get("code", [None])[0]
+    return code_in(approved)
 
 
 def client_credentials_loop(recorder, base, client_id, secret):

@@ -196,14 +196,24 @@ class Person:
         if pkce:
             query.update({"code_challenge": pkce, "code_challenge_method": "S256"})
         consent = self.http.get(f"{base}/oauth2/authorize?{urlencode(query)}", timeout=self.timeout)
-        form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', consent.text))
-        form = {k: v.replace("&amp;", "&") for k, v in form.items()}
-        form["decision"] = "approve"
-        approved = self.http.post(f"{base}/oauth2/authorize", data=form, allow_redirects=False, timeout=self.timeout)
-        location = approved.headers.get("Location", "")
-        params = parse_qs(urlparse(location).query)
-        assert "code" in params, f"no code in consent answer {approved.status_code} {location.split('?')[0]}"
-        return params["code"][0]
+        approved = self.http.post(f"{base}/oauth2/authorize", data=approval(consent.text), allow_redirects=False,
+                                  timeout=self.timeout)
+        code = code_in(approved)
+        assert code, f"no code in consent answer {approved.status_code} {approved.headers.get('Location', '').split('?')[0]}"
+        return code
+
+
+def approval(consent_html):
+    """The consent page's form, with the approve button pressed."""
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', consent_html))
+    form = {k: v.replace("&amp;", "&") for k, v in form.items()}
+    form["decision"] = "approve"
+    return form
+
+
+def code_in(approved):
+    """The code in the redirect that answers an approval, or None."""
+    return parse_qs(urlparse(approved.headers.get("Location", "")).query).get("code", [None])[0]
 
 
 def token(base, client_id, secret, timeout=10, http=None, **params):
