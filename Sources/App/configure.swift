@@ -7,6 +7,7 @@ import Vapor
 /// Wires the application: database, views, middleware, migrations, commands, routes.
 func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
+    app.metrics = GatehouseMetrics()
     try configureDatabase(app, config.database, connectionsPerLoop: config.postgresConnectionsPerLoop)
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
@@ -39,6 +40,9 @@ private func configureDatabase(_ app: Application, _ target: AppConfig.DatabaseT
     case .postgres(let url, let schema):
         var postgres = try SQLPostgresConfiguration(url: url)
         if let schema { postgres.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: connectionsPerLoop, sqlLogLevel: .trace), as: .psql)
+        // A request waits at most 5 s for a pooled connection; with the database down, opening
+        // one fails at once, so requests answer 503 quickly (SPEC §7).
+        app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: connectionsPerLoop,
+                                    connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace), as: .psql)
     }
 }

@@ -120,6 +120,11 @@ public struct Grant: Sendable, Equatable {
 /// The protocol's only view of storage. Every "use once" operation is a single conditional
 /// statement in the implementation, so it stays correct with many instances.
 public protocol OAuthStore: Sendable {
+    /// Runs `body` against a store whose writes commit together or not at all (one database
+    /// transaction), so a grant never ends half-written: a used code without its tokens, a
+    /// rotated refresh token without its successor.
+    func atomically<T: Sendable>(_ body: @escaping @Sendable (any OAuthStore) async throws -> T) async throws -> T
+
     func client(id: String) async throws -> OAuthClient?
     /// Does `secret` match one of the client's live secrets (SPEC §3.4 grace periods)?
     func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool

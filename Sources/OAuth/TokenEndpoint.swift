@@ -12,18 +12,42 @@ public struct TokenEndpoint: Sendable {
     }
 
     public func handle(credentials: ClientCredentials, request: TokenRequest) async throws -> TokenResponse {
-        let client = try await authenticate(credentials)
+        try await handle(request, for: try await authenticate(credentials))
+    }
+
+    /// The grant, for a client already authenticated.
+    public func handle(_ request: TokenRequest, for client: OAuthClient) async throws -> TokenResponse {
+        let now = self.now
         switch request {
         case let .authorizationCode(code, redirectURI, verifier):
-            return try await AuthorizationCodeGrant(store: store, now: now)
-                .exchange(code: code, redirectURI: redirectURI, codeVerifier: verifier, client: client)
+            return try await inOneTransaction { store in
+                try await AuthorizationCodeGrant(store: store, now: now)
+                    .exchange(code: code, redirectURI: redirectURI, codeVerifier: verifier, client: client)
+            }
         case let .refreshToken(token, scope):
-            return try await RefreshTokenGrant(store: store, now: now).refresh(token, narrowingTo: scope, client: client)
+            return try await inOneTransaction { store in
+                try await RefreshTokenGrant(store: store, now: now).refresh(token, narrowingTo: scope, client: client)
+            }
         case let .clientCredentials(scope):
             return try await ClientCredentialsGrant(store: store, now: now).issue(scope: scope, client: client)
         case let .password(username, password, scope):
             return try await PasswordGrant(store: store, now: now).issue(username: username, password: password, scope: scope, client: client)
         }
+    }
+
+    /// A grant that uses something up (a code, a refresh token) runs in one transaction with
+    /// the tokens it issues. Its protocol errors are results, not failures: a failed attempt
+    /// still uses the code up (SPEC §5.2) and a reuse still revokes (RFC 6749 §4.1.2), so those
+    /// writes commit. Only a storage error rolls the whole grant back.
+    private func inOneTransaction(_ grant: @escaping @Sendable (any OAuthStore) async throws -> TokenResponse) async throws -> TokenResponse {
+        let outcome: Result<TokenResponse, OAuthError> = try await store.atomically { store in
+            do {
+                return .success(try await grant(store))
+            } catch let error as OAuthError {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
     }
 
     /// RFC 6749 §2.3 and §3.2.1: confidential clients prove themselves with their secret; public

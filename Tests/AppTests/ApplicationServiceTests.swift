@@ -132,9 +132,12 @@ struct ApplicationServiceTests {
     func applicationLimit() async throws {
         try await withTestApp { app in
             let owner = try await Fixtures.user(app, "owner")
-            for i in 0..<25 { _ = try await Fixtures.application(app, owner: owner, name: "App \(i)") }
+            // Ten an hour (the creation rate limit), so the clock moves an hour every ten.
+            let start = Date()
+            func hour(_ i: Int) -> Date { start.addingTimeInterval(Double(i / 10) * 3601) }
+            for i in 0..<25 { _ = try await Fixtures.application(app, owner: owner, name: "App \(i)", at: hour(i)) }
             await #expect(throws: ApplicationService.Failure.self) {
-                try await Fixtures.application(app, owner: owner, name: "One too many")
+                try await Fixtures.application(app, owner: owner, name: "One too many", at: hour(30))
             }
             #expect(try await ClientApplication.query(on: app.db).count() == 25)
             // Someone else is not limited by it.

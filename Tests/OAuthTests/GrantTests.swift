@@ -172,6 +172,39 @@ struct RefreshTokenGrantTests {
     }
 }
 
+@Suite("A grant lands whole or not at all (each grant's writes in one transaction)")
+struct GrantAtomicityTests {
+    let web = ClientCredentials.basic(clientID: "100", secret: "web-secret")
+    let exchange = TokenRequest.authorizationCode(code: "c1", redirectURI: "https://app.example.com/cb", codeVerifier: nil)
+
+    @Test("A storage failure while issuing leaves the code unused, so the exchange can be retried")
+    func codeRollsBack() async throws {
+        let store = await Sample.store()
+        await store.addCode("c1", Sample.code())
+        let endpoint = TokenEndpoint(store: store, now: Sample.now)
+        await store.failNextIssuance()
+        await #expect(throws: InMemoryStore.StorageFailure.self) { _ = try await endpoint.handle(credentials: web, request: exchange) }
+        #expect(await store.codeUsed("c1") == false)
+        #expect(try await endpoint.handle(credentials: web, request: exchange).refresh_token != nil)
+    }
+
+    @Test("A storage failure while rotating keeps the old refresh token alive and unused")
+    func refreshRollsBack() async throws {
+        let store = await Sample.store()
+        await store.addCode("c1", Sample.code())
+        let endpoint = TokenEndpoint(store: store, now: Sample.now)
+        let first = try #require(try await endpoint.handle(credentials: web, request: exchange).refresh_token)
+        await store.failNextIssuance()
+        await #expect(throws: InMemoryStore.StorageFailure.self) {
+            _ = try await endpoint.handle(credentials: web, request: .refreshToken(refreshToken: first, scope: nil))
+        }
+        #expect(await store.refreshTokenUsed(first) == false)
+        let second = try await endpoint.handle(credentials: web, request: .refreshToken(refreshToken: first, scope: nil))
+        #expect(second.refresh_token != nil)
+        #expect(await store.revokedFamilies.isEmpty)
+    }
+}
+
 @Suite("Client credentials and password grants (RFC 6749 §4.4, §4.3; SPEC §5.4)")
 struct OtherGrantTests {
     @Test("RFC 6749 §4.4: client credentials for confidential clients only, no refresh token")

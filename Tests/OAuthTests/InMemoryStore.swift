@@ -12,7 +12,26 @@ actor InMemoryStore: OAuthStore {
     var revokedCodes: [String] = []
     var familyOfCode: [String: String] = [:]
     var issued: [Grant] = []
+    /// Thrown by the next `issueTokens`, as a database failing mid-grant would.
+    var failNextIssue = false
     private var counter = 0
+
+    struct StorageFailure: Error {}
+
+    func failNextIssuance() { failNextIssue = true }
+    func codeUsed(_ code: String) -> Bool? { codes[code]?.used }
+    func refreshTokenUsed(_ token: String) -> Bool? { refreshTokens[token]?.used }
+
+    /// A transaction: every table is restored when `body` throws.
+    func atomically<T: Sendable>(_ body: @escaping @Sendable (any OAuthStore) async throws -> T) async throws -> T {
+        let saved = (codes, refreshTokens, revokedFamilies, revokedCodes, familyOfCode, issued)
+        do {
+            return try await body(self)
+        } catch {
+            (codes, refreshTokens, revokedFamilies, revokedCodes, familyOfCode, issued) = saved
+            throw error
+        }
+    }
 
     func addClient(_ client: OAuthClient, secret: String? = nil) {
         clients[client.id] = client
@@ -59,6 +78,10 @@ actor InMemoryStore: OAuthStore {
     func user(id: String) async throws -> OAuthUser? { users.values.first { $0.user.id == id }?.user }
 
     func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse {
+        if failNextIssue {
+            failNextIssue = false
+            throw StorageFailure()
+        }
         counter += 1
         issued.append(grant)
         let family = familyID ?? "family-\(counter)"

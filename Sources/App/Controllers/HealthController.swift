@@ -2,11 +2,13 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// `/healthz`: the process answers. `/readyz`: the database answers too (SPEC §7).
+/// `/healthz`: the process answers. `/readyz`: the database answers too. `/metrics`: Prometheus
+/// text format (SPEC §7).
 struct HealthController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("healthz", use: health)
         routes.get("readyz", use: ready)
+        routes.get("metrics", use: metrics)
     }
 
     func health(req: Request) -> Response {
@@ -21,5 +23,12 @@ struct HealthController: RouteCollection {
             req.logger.warning("readiness check failed", metadata: ["error": .string(String(describing: type(of: error)))])
             return Response(status: .serviceUnavailable, headers: ["Content-Type": "application/json"], body: .init(string: #"{"status":"unavailable","database":"unreachable"}"#))
         }
+    }
+
+    func metrics(req: Request) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return Response(status: .ok, headers: headers, body: .init(string: req.metrics.exposition()))
     }
 }

@@ -18,7 +18,7 @@ struct BearerAuthMiddleware: AsyncMiddleware {
               header.prefix(7).lowercased() == "bearer "
         else { return APIError.unauthorized("Send an access token: Authorization: Bearer <token>.", tokenError: false) }
         let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let claims = try? await request.application.accessTokens.verify(token),
+        guard let claims = try await request.application.accessTokens.claimsIfValid(token),
               let family = UUID(uuidString: claims.fid),
               try await TokenFamilies(database: request.db).isLive(family)
         else { return APIError.unauthorized("The access token is invalid, expired or revoked.", tokenError: true) }

@@ -36,6 +36,13 @@ struct GatehouseErrorMiddleware: AsyncMiddleware {
         let reason: String
         var headers = HTTPHeaders()
         switch error {
+        case _ where DatabaseOutage.isOutage(error):
+            // SPEC §7: an outage answers 503 at once, and the client may retry shortly.
+            status = .serviceUnavailable
+            reason = "The service is temporarily unavailable. Try again in a moment."
+            headers.replaceOrAdd(name: .retryAfter, value: String(DatabaseOutage.retryAfter))
+            request.metrics.databaseUnavailable()
+            request.logger.warning("database unavailable", metadata: ["error": .string(String(reflecting: error))])
         case let abort as any AbortError:
             status = abort.status
             reason = abort.reason
@@ -47,17 +54,23 @@ struct GatehouseErrorMiddleware: AsyncMiddleware {
             status = .internalServerError
             reason = "Something went wrong on our side."
         }
-        if status.code >= 500 {
+        if status.code >= 500, status != .serviceUnavailable {
             request.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
         }
-        let publicReason = status.code >= 500 && !(error is any AbortError) ? "Something went wrong on our side." : reason
+        let publicReason = status == .internalServerError && !(error is any AbortError) ? "Something went wrong on our side." : reason
 
         switch Self.audience(for: request.url.path) {
         case .api:
             if let apiError = error as? APIError { return json(apiError.body, status: apiError.status, headers: apiError.headers) }
-            return json(APIErrorBody(status: status, message: publicReason), status: status, headers: headers)
+            var body = APIErrorBody(status: status, message: publicReason)
+            body.retry_after = headers.first(name: .retryAfter).flatMap { Int($0) }
+            return json(body, status: status, headers: headers)
         case .oauth:
-            let code: OAuthError.Code = status.code >= 500 ? .serverError : .invalidRequest
+            let code: OAuthError.Code = switch status {
+            case .serviceUnavailable: .temporarilyUnavailable
+            case _ where status.code >= 500: .serverError
+            default: .invalidRequest
+            }
             headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             return json(OAuthErrorBody(error: code.rawValue, error_description: publicReason), status: status, headers: headers)
         case .html:
@@ -134,4 +147,5 @@ struct APIErrorBody: Content {
 struct OAuthErrorBody: Content {
     let error: String
     let error_description: String
+    var retry_after: Int? = nil
 }

@@ -1,24 +1,27 @@
 import Vapor
 
-/// One structured line per request (SPEC §7). The query string is never logged: codes, tokens
-/// and `client_secret` can travel there (seeds/002 posts its secret in the URL).
+/// One structured line per request (SPEC §7), tagged with the request id, and the request
+/// metrics. The query string is never logged: codes, tokens and `client_secret` can travel
+/// there (seeds/002 posts its secret in the URL). The id is the caller's `X-Request-Id` when it
+/// sends one (Vapor adopts it), and is echoed back so a client can quote it.
 struct RequestLogMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let start = ContinuousClock.now
-        let status: HTTPResponseStatus
         do {
             let response = try await next.respond(to: request)
-            status = response.status
-            log(request, status: status, since: start)
+            finish(request, response.status, since: start)
+            response.headers.replaceOrAdd(name: .xRequestId, value: request.id)
             return response
         } catch {
-            log(request, status: (error as? any AbortError)?.status ?? .internalServerError, since: start)
+            finish(request, (error as? any AbortError)?.status ?? .internalServerError, since: start)
             throw error
         }
     }
 
-    private func log(_ request: Request, status: HTTPResponseStatus, since start: ContinuousClock.Instant) {
+    private func finish(_ request: Request, _ status: HTTPResponseStatus, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
+        request.metrics.recordRequest(method: request.method.rawValue, route: Self.routeLabel(request, status),
+                                      status: status.code, duration: elapsed)
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         request.logger.info("request", metadata: [
             "method": .string(request.method.rawValue),
@@ -26,5 +29,12 @@ struct RequestLogMiddleware: AsyncMiddleware {
             "status": .stringConvertible(status.code),
             "ms": .string(String(format: "%.1f", ms)),
         ])
+    }
+
+    /// The route's pattern (`/api/v1/oauth2/applications/:id`), never the raw path: metrics
+    /// labels must stay few, and paths can carry ids.
+    static func routeLabel(_ request: Request, _ status: HTTPResponseStatus) -> String {
+        guard let route = request.route else { return status == .notFound ? "unmatched" : "static" }
+        return "/" + route.path.map(\.description).joined(separator: "/")
     }
 }

@@ -87,6 +87,9 @@ actor AccessTokens {
         loadedAt = now
     }
 
+    /// Makes the next `sign` run without a database query.
+    func loadKeysIfStale() async throws { try await reloadIfStale() }
+
     private func reloadIfStale(needing kid: String? = nil) async throws {
         if activeKID == nil {
             try await ensureKey()
@@ -130,6 +133,19 @@ actor AccessTokens {
             throw JWTError.claimVerificationFailure(failedClaim: claims.iss, reason: "wrong issuer or audience")
         }
         return claims
+    }
+
+    /// `verify`, with nil for a token that is not a live one of ours (bad signature, expired,
+    /// another issuer). A database outage while reloading keys is rethrown: callers answer 503,
+    /// not a 401 that would make clients throw their tokens away.
+    func claimsIfValid(_ token: String) async throws -> AccessTokenClaims? {
+        do {
+            return try await verify(token)
+        } catch where DatabaseOutage.isOutage(error) {
+            throw error
+        } catch {
+            return nil
+        }
     }
 
     /// The JWKS (RFC 7517 §5): every key that may still have live tokens.

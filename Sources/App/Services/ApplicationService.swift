@@ -129,6 +129,14 @@ struct ApplicationService: Sendable {
         let secret = input.confidential ? Secrets.random256() : nil
         try await database.transaction { tx in
             let sql = tx as! any SQLDatabase
+            if !input.personal {
+                // Counted inside the transaction: a creation that fails gives its count back.
+                let rule = RateLimiter.Rule.applicationCreation
+                let window = try await RateLimiter(database: tx, now: now).hit("create-app:\(ownerID.uuidString)", rule)
+                if window.hits > rule.limit {
+                    throw RateLimited(retryAfter: window.retryAfter, message: "You can create \(rule.limit) applications an hour. Try again later.")
+                }
+            }
             // The 25-application limit is checked by the INSERT itself, so two concurrent
             // creations cannot both slip under it.
             let inserted = try await sql.raw("""

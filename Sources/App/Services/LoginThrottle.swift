@@ -51,7 +51,9 @@ extension Request {
     func authenticateWithThrottle(login: String, password: String) async throws -> User? {
         let account = try await accounts.findAccount(login: login)
         let throttle = LoginThrottle(request: self, login: login, account: account)
-        if let retryAfter = try await throttle.retryAfter() { throw TooManyAttempts(retryAfter: retryAfter) }
+        if let retryAfter = try await throttle.retryAfter() {
+            throw RateLimited(retryAfter: retryAfter, message: "Too many failed sign-in attempts. Try again later.")
+        }
         guard try await accounts.verify(password, for: account), let user = account else {
             try await throttle.recordFailure()
             return nil
@@ -59,8 +61,4 @@ extension Request {
         try await throttle.recordSuccess()
         return user
     }
-}
-
-struct TooManyAttempts: Error {
-    let retryAfter: Int
 }

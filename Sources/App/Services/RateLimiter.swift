@@ -57,7 +57,23 @@ struct RateLimiter {
     }
 }
 
+/// A request refused by a limit (SPEC §3.4 `RATE_LIMITED`): 429 with `Retry-After`, which the
+/// error middleware also writes as `retry_after` in JSON envelopes.
+struct RateLimited: AbortError {
+    let retryAfter: Int
+    let message: String
+
+    var status: HTTPResponseStatus { .tooManyRequests }
+    var reason: String { message }
+    var headers: HTTPHeaders { ["Retry-After": String(retryAfter)] }
+}
+
 extension RateLimiter.Rule {
+    /// Failed client authentications (RFC 6749 §2.3) for one client id, at the token,
+    /// revocation and introspection endpoints.
+    static let clientAuthentication = Self(limit: 10, window: 60)
+    /// Applications one user may create in an hour (personal clients excepted).
+    static let applicationCreation = Self(limit: 10, window: 3600)
     /// Failed sign-ins for one account: 5 per 15 minutes, as Devise's lockable default suggests.
     static let loginPerAccount = Self(limit: 5, window: 900)
     /// Failed sign-ins from one address: more, since offices and NATs share addresses.

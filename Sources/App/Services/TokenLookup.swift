@@ -13,12 +13,13 @@ struct TokenLookup {
         case refresh(familyID: UUID, clientID: String, scopes: String, createdAt: Date, expiresAt: Date?, used: Bool)
     }
 
-    func find(_ token: String) async -> Found? {
+    /// nil for anything that is not a token of ours; a database outage is thrown (503).
+    func find(_ token: String) async throws -> Found? {
         if token.split(separator: ".").count == 3 {
-            guard let claims = try? await tokens.verify(token), let family = UUID(uuidString: claims.fid) else { return nil }
+            guard let claims = try await tokens.claimsIfValid(token), let family = UUID(uuidString: claims.fid) else { return nil }
             return .access(claims, familyID: family)
         }
-        guard token.count <= 128, let row = try? await (database as! any SQLDatabase).select()
+        guard token.count <= 128, let row = try await (database as! any SQLDatabase).select()
             .columns("family_id", "application_id", "scopes", "created_at", "expires_at", "used_at")
             .from("refresh_tokens").where("token_hash", .equal, Secrets.sha256Hex(token)).first(),
             let family = try? row.decode(column: "family_id", as: UUID.self),

@@ -15,6 +15,16 @@ struct FluentOAuthStore: OAuthStore {
 
     private var sql: any SQLDatabase { database as! any SQLDatabase }
 
+    func atomically<T: Sendable>(_ body: @escaping @Sendable (any OAuthStore) async throws -> T) async throws -> T {
+        // Signing inside the transaction must not wait for a second connection (SQLite has one
+        // per event loop, held by the transaction), so the keys are loaded first.
+        try await tokens.loadKeysIfStale()
+        return try await database.transaction { tx in
+            try await body(FluentOAuthStore(database: tx, tokens: tokens, accessTokenTTL: accessTokenTTL,
+                                            refreshIdleTTL: refreshIdleTTL, authenticate: authenticate))
+        }
+    }
+
     func client(id: String) async throws -> OAuthClient? {
         guard let app = try await ClientApplication.query(on: database).filter(\.$id == id).first() else { return nil }
         return OAuthClient(app)
@@ -56,7 +66,8 @@ struct FluentOAuthStore: OAuthStore {
     }
 
     /// Marks the code reused, then revokes its families. `issueTokens` checks the mark after
-    /// committing, so a family created concurrently is revoked by one side or the other.
+    /// creating its family, so a family created concurrently is revoked by one side or the other
+    /// (inside the grant's transaction the reuse's UPDATE waits for the exchange's row lock).
     func revokeTokens(issuedFromCode code: String) async throws {
         let hash = Secrets.sha256Hex(code)
         let now = Date()

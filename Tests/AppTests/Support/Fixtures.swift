@@ -13,10 +13,12 @@ enum Fixtures {
         return user
     }
 
+    /// `at`: the service's clock, for tests that need to step past the hourly creation limit.
     static func application(_ app: Application, owner: User, name: String = "Fixture App",
-                            redirectURIs: [String] = ["https://app.example.com/callback"]) async throws -> ApplicationService.Outcome {
-        try await ApplicationService(database: app.db, actor: owner)
-            .create(.init(name: name, description: "A test app", redirectURIs: redirectURIs))
+                            redirectURIs: [String] = ["https://app.example.com/callback"], at date: Date? = nil) async throws -> ApplicationService.Outcome {
+        var service = ApplicationService(database: app.db, actor: owner)
+        if let date { service.now = { date } }
+        return try await service.create(.init(name: name, description: "A test app", redirectURIs: redirectURIs))
     }
 
     /// Image headers: enough bytes for the inspector, which reads type and size only.

@@ -56,6 +56,10 @@ struct ApplicationsController: RouteCollection {
             return response
         } catch ApplicationService.Failure.invalid(let problems) {
             return try await renderNew(req, values: values, errors: problems.formErrors, status: .unprocessableEntity)
+        } catch let limited as RateLimited {
+            let response = try await renderNew(req, values: values, errors: ["base": limited.message], status: .tooManyRequests)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(limited.retryAfter))
+            return response
         } catch ApplicationService.Failure.limitReached {
             return try await renderNew(req, values: values, errors: ["base": "You have reached the limit of \(ApplicationRules.maxApplications) applications. Delete one to create another."], status: .unprocessableEntity)
         }

@@ -34,7 +34,7 @@ struct SessionController: RouteCollection {
         let user: User?
         do {
             user = try await req.authenticateWithThrottle(login: login, password: password)
-        } catch let throttled as TooManyAttempts {
+        } catch let throttled as RateLimited {
             return try await LoginThrottle.tooManyAttemptsPage(req, retryAfter: throttled.retryAfter)
         }
         guard let user else {

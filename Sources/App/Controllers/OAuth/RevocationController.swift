@@ -13,7 +13,7 @@ struct RevocationController: RouteCollection {
 
     private func client(_ req: Request, _ parameters: [String: String], allowPublic: Bool) async throws -> OAuthClient {
         let credentials = try ClientCredentials.parse(authorization: req.headers.first(name: .authorization), parameters: parameters)
-        let client = try await TokenEndpoint(store: req.oauthStore(), now: Date()).authenticate(credentials)
+        let client = try await req.authenticateClient(credentials, endpoint: allowPublic ? "revoke" : "introspect")
         // RFC 7662 §2.1: introspection needs an authenticated (confidential) caller.
         if !allowPublic, !client.confidential { throw OAuthError(.invalidClient, "Introspection needs client authentication.") }
         return client
@@ -27,7 +27,7 @@ struct RevocationController: RouteCollection {
             let lookup = TokenLookup(database: req.db, tokens: req.application.accessTokens)
             // RFC 7009 §2.1: revoking either token of a grant revokes the grant's family — its
             // access and refresh tokens together. A token of another client is left alone.
-            switch await lookup.find(token) {
+            switch try await lookup.find(token) {
             case let .access(claims, family) where claims.client_id == client.id:
                 try await TokenFamilies(database: req.db).revoke(family)
             case let .refresh(family, clientID, _, _, _, _) where clientID == client.id:
@@ -38,6 +38,8 @@ struct RevocationController: RouteCollection {
             return try OAuthJSON.response([String: String](), status: .ok)
         } catch let error as OAuthError {
             return OAuthJSON.error(error, basicChallenge: req.headers.first(name: .authorization) != nil)
+        } catch let limited as RateLimited {
+            return OAuthJSON.tooManyRequests(limited, .invalidClient)
         }
     }
 
@@ -49,6 +51,8 @@ struct RevocationController: RouteCollection {
             return try OAuthJSON.response(await describe(token, for: client, req), status: .ok)
         } catch let error as OAuthError {
             return OAuthJSON.error(error, basicChallenge: req.headers.first(name: .authorization) != nil)
+        } catch let limited as RateLimited {
+            return OAuthJSON.tooManyRequests(limited, .invalidClient)
         }
     }
 
@@ -57,7 +61,7 @@ struct RevocationController: RouteCollection {
         let inactive: [String: AnyEncodable] = ["active": .init(false)]
         let families = TokenFamilies(database: req.db)
         let issuer = req.application.config.issuer
-        switch await TokenLookup(database: req.db, tokens: req.application.accessTokens).find(token) {
+        switch try await TokenLookup(database: req.db, tokens: req.application.accessTokens).find(token) {
         case let .access(claims, family):
             guard claims.client_id == client.id, try await families.isLive(family) else { return inactive }
             var body: [String: AnyEncodable] = [

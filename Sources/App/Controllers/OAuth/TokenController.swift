@@ -16,15 +16,20 @@ struct TokenController: RouteCollection {
             let credentials = try ClientCredentials.parse(authorization: req.headers.first(name: .authorization), parameters: parameters)
             usedBasic = credentials.usedBasic
             let request = try TokenRequest.parse(parameters)
-            let response = try await TokenEndpoint(store: req.oauthStore(), now: Date()).handle(credentials: credentials, request: request)
+            let client: OAuthClient
+            do {
+                client = try await req.authenticateClient(credentials, endpoint: "token")
+            } catch let limited as RateLimited {
+                return OAuthJSON.tooManyRequests(limited, .invalidClient)
+            }
+            let response = try await TokenEndpoint(store: req.oauthStore(), now: Date()).handle(request, for: client)
+            req.metrics.tokenIssued(grantType: request.grantType)
             return try OAuthJSON.response(response, status: .ok)
         } catch let error as OAuthError {
             return OAuthJSON.error(error, basicChallenge: usedBasic || req.headers.first(name: .authorization) != nil)
-        } catch let throttled as TooManyAttempts {
-            let response = OAuthJSON.error(OAuthError(.invalidGrant, "Too many failed sign-in attempts. Try again later."), basicChallenge: false)
-            response.status = .tooManyRequests
-            response.headers.replaceOrAdd(name: .retryAfter, value: String(throttled.retryAfter))
-            return response
+        } catch let limited as RateLimited {
+            // The password grant shares the sign-in throttle (SPEC §5.2).
+            return OAuthJSON.tooManyRequests(limited, .invalidGrant)
         }
     }
 }
@@ -36,6 +41,15 @@ enum OAuthJSON {
         try response.content.encode(body, using: JSONEncoder.oauth)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         response.headers.replaceOrAdd(name: .pragma, value: "no-cache")
+        return response
+    }
+
+    /// RFC 6749 has no rate-limit error: the status says 429, `Retry-After` says when, and the
+    /// body keeps the §5.2 shape (with `retry_after`, as the REST envelope has it).
+    static func tooManyRequests(_ limited: RateLimited, _ code: OAuthError.Code) -> Response {
+        let body = OAuthErrorBody(error: code.rawValue, error_description: limited.message, retry_after: limited.retryAfter)
+        let response = (try? self.response(body, status: .tooManyRequests)) ?? Response(status: .tooManyRequests)
+        response.headers.replaceOrAdd(name: .retryAfter, value: String(limited.retryAfter))
         return response
     }
 
