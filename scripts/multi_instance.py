@@ -12,15 +12,22 @@ and shows that
   (d) the sign-in throttle counts across instances: failed sign-ins for one account alternated
       between A and B get 429 once 5 have failed in total.
 
-Run:  GATEHOUSE_BIN=/path/to/gatehouse python3 scripts/multi_instance.py
+With --boot-together, A and B are first started at the same moment on the empty database (a
+fresh two-replica deployment) and must both come up; one that exits is started again so the
+rest still runs.
+
+Run:  GATEHOUSE_BIN=/path/to/gatehouse python3 scripts/multi_instance.py [--boot-together]
 (without GATEHOUSE_BIN a release build of this checkout is made). Ends with `N passed, M failed`;
 exit status 1 on any failure.
 """
+import argparse
 import re
+import threading
+
 import requests
 
 from harness import (PASSWORD, Checks, Person, Postgres, Server, bearer, code_pair, csrf, gatehouse_binary,
-                     free_port, log, report_log_problems, token)
+                     free_port, log, log_problems, report_log_problems, token)
 
 REDIRECT = "http://127.0.0.1:9999/callback"
 
@@ -37,21 +44,59 @@ def failed_sign_in(browser, base, username):
     return res.status_code, res.headers.get("Retry-After")
 
 
-def main(checks):
+def boot_together(checks, binary, database, ports, issuer):
+    """Starts both instances at the same moment on the empty database, as `docker compose up
+    --scale app=2` or a fresh deployment of two replicas would; both must come up (each runs
+    the migrations and creates the first signing key at boot)."""
+    booted, failures = {}, {}
+
+    def boot(port):
+        try:
+            booted[port] = Server(binary, database, port=port, env={"GATEHOUSE_ISSUER": issuer})
+        except RuntimeError as error:
+            failures[port] = error
+
+    threads = [threading.Thread(target=boot, args=(port,)) for port in ports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for port, error in failures.items():
+        statuses, messages = log_problems(f"/tmp/gatehouse-{port}.log", limit=2)
+        log(f"boot together: instance on {port} failed: {error}")
+        for text, count in messages:
+            log(f"  {count} x {text[:240]}")
+    checks.check("both instances booted together on an empty database come up", not failures,
+                 f"{len(failures)} of 2 exited at boot")
+    return booted, failures
+
+
+def main(checks, together):
     binary = gatehouse_binary()
     pg = Postgres()
     servers = []
     try:
         database = pg.url()
         # Behind a load balancer every instance has the public URL as its issuer (tokens name
-        # it in `iss`); A's address stands in for that URL. B is started after A is ready, as
-        # a rolling deploy would: both run migrations at boot.
+        # it in `iss`); A's address stands in for that URL. By default B is started after A is
+        # ready, as a rolling deploy would (both run the migrations at boot).
         port_a = free_port()
+        port_b = free_port(port_a + 1)
         issuer = f"http://127.0.0.1:{port_a}"
-        a = Server(binary, database, port=port_a, env={"GATEHOUSE_ISSUER": issuer})
-        servers.append(a)
-        b = Server(binary, database, env={"GATEHOUSE_ISSUER": issuer})
-        servers.append(b)
+        if together:
+            booted, failures = boot_together(checks, binary, database, (port_a, port_b), issuer)
+            servers.extend(booted.values())
+            # Carry on with the rest: a failed instance is started again, as a restart policy would.
+            for port in failures:
+                servers.append(Server(binary, database, port=port, env={"GATEHOUSE_ISSUER": issuer}))
+            keys = pg.psql("SELECT count(*) FROM signing_keys")[0][0]
+            log(f"boot together: signing keys in the database: {keys}")
+            a, b = sorted(servers, key=lambda server: server.port)
+        else:
+            a = Server(binary, database, port=port_a, env={"GATEHOUSE_ISSUER": issuer})
+            servers.append(a)
+            b = Server(binary, database, port=port_b, env={"GATEHOUSE_ISSUER": issuer})
+            servers.append(b)
         log(f"instance A {a.base}, instance B {b.base}, one database {database}, issuer {issuer}")
 
         jwks_a = requests.get(f"{a.base}/oauth2/jwks", timeout=10).json()
@@ -138,7 +183,7 @@ def main(checks):
 
         # Authorization revoked on A's "Authorized apps" page; token used on B; a code
         # issued before the revocation is refused at B.
-        signed_in = browser.sign_in()
+        browser.sign_in()
         pair = code_pair(a.base, browser, client_id, secret, redirect_uri=REDIRECT, scope="identify")
         pending = browser.authorize(client_id, redirect_uri=REDIRECT, scope="identify")
         before = me(b.base, pair["access_token"]).status_code
@@ -184,9 +229,13 @@ def main(checks):
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--boot-together", action="store_true",
+                        help="start A and B at the same moment on the empty database (default: B after A is ready)")
+    args = parser.parse_args()
     checks = Checks()
     try:
-        main(checks)
+        main(checks, args.boot_together)
     except Exception as error:  # report, count as a failure, still print the summary line
         checks.crash(error)
     checks.finish()
