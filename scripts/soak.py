@@ -6,9 +6,9 @@ moderate mixed traffic from four threads (the machine has 2 cores):
   machine  — client_credentials, introspection of that token, GET /api/v1/applications/@me;
   user     — consent, code exchange, GET /api/v1/users/@me, two refresh rotations, revocation;
   console  — the signed-in HTML pages, the public application, JWKS and discovery;
-  bad      — now and then a deliberate bad request (bogus code, wrong secret, no or forged
-             bearer, unknown grant type, unknown application, stale version, unknown client at
-             /authorize), each counted against the 4xx it must get.
+  bad      — now and then a deliberate bad request (bogus code, wrong secret for a decoy
+             client, no or forged bearer, unknown grant type, unknown application, stale
+             version, unknown client at /authorize), each counted against the 4xx it must get.
 The server's RSS is read from /proc every --sample seconds. It reports RSS after the warm-up
 (--warmup seconds, default 60, at most a fifth of the run) and at the end, the growth in per
 cent (target < 10 %), request counts by kind and status with latencies, and every unexpected
@@ -129,14 +129,17 @@ def console_loop(traffic, base, browser, client_id):
         time.sleep(0.1)
 
 
-def bad_loop(traffic, base, client_id, secret, api_token):
+def bad_loop(traffic, base, client_id, secret, decoy_id, api_token):
     """Deliberate mistakes, one every half second, each with the answer it must get."""
     http = requests.Session()
     app_url = f"{base}/api/v1/oauth2/applications/{client_id}"
     mistakes = itertools.cycle([
         ("bad: unknown code", {400}, lambda: token(base, client_id, secret, http=http, grant_type="authorization_code",
                                                    code="not-a-code", redirect_uri=REDIRECT)),
-        ("bad: wrong client secret", {401}, lambda: token(base, client_id, "wrong", http=http, grant_type="client_credentials")),
+        # A decoy client takes the wrong secrets: failed client authentications are limited per
+        # client id (429 once the limit is reached), and the real client must not be locked out.
+        ("bad: wrong client secret (decoy client)", {401, 429}, lambda: token(base, decoy_id, "wrong", http=http,
+                                                                              grant_type="client_credentials")),
         ("bad: unsupported grant_type", {400}, lambda: token(base, client_id, secret, http=http, grant_type="implicit")),
         ("bad: no bearer token", {401}, lambda: http.get(f"{base}/api/v1/users/@me", timeout=10)),
         ("bad: forged bearer token", {401}, lambda: http.get(f"{base}/api/v1/users/@me", headers=bearer("e30.e30.e30"), timeout=10)),
@@ -164,6 +167,7 @@ def main(checks, minutes, warmup, sample):
         base = server.base
         person = Person(base).register()
         client_id, secret = person.create_application(name="Soak app", redirect_uri=REDIRECT)
+        decoy_id, _ = person.create_application(name="Soak decoy", redirect_uri=REDIRECT)
         personal_id, personal_secret = person.personal_client()
         api_token = password_token(base, person, personal_id, personal_secret, scope="applications.write")
         # One browser per thread: a requests.Session is not thread-safe.
@@ -177,7 +181,7 @@ def main(checks, minutes, warmup, sample):
             threading.Thread(target=machine_loop, args=(traffic, base, client_id, secret)),
             threading.Thread(target=user_loop, args=(traffic, base, user_browser, client_id, secret)),
             threading.Thread(target=console_loop, args=(traffic, base, console_browser, client_id)),
-            threading.Thread(target=bad_loop, args=(traffic, base, client_id, secret, api_token)),
+            threading.Thread(target=bad_loop, args=(traffic, base, client_id, secret, decoy_id, api_token)),
         ]
         started = time.monotonic()
         for thread in threads:
