@@ -16,6 +16,7 @@ struct AppConfig: Sendable {
     var authCodeTTL: Int
     var refreshTokenIdleTTL: Int?
     var logLevel: Logger.Level
+    var logFormat: GatehouseLogHandler.Format = .text
     var bcryptCost: Int
     /// PostgreSQL connections per event loop (the pool holds this × cores).
     var postgresConnectionsPerLoop = 4
@@ -75,6 +76,11 @@ struct AppConfig: Sendable {
             throw Invalid(variable: "LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical; got '\(levelName.prefix(20))'")
         }
 
+        let formatName = value("LOG_FORMAT") ?? "text"
+        guard let logFormat = GatehouseLogHandler.Format(rawValue: formatName.lowercased()) else {
+            throw Invalid(variable: "LOG_FORMAT", problem: "must be text or json; got '\(formatName.prefix(20))'")
+        }
+
         let costRaw = value("BCRYPT_COST") ?? "12"
         guard let bcryptCost = Int(costRaw), (4...31).contains(bcryptCost) else {
             throw Invalid(variable: "BCRYPT_COST", problem: "must be a whole number from 4 to 31, got '\(costRaw.prefix(20))'")
@@ -87,6 +93,7 @@ struct AppConfig: Sendable {
             authCodeTTL: try seconds("AUTH_CODE_TTL", default: 600)!,
             refreshTokenIdleTTL: try seconds("REFRESH_TOKEN_IDLE_TTL", default: nil),
             logLevel: logLevel,
+            logFormat: logFormat,
             bcryptCost: bcryptCost
         )
     }

@@ -12,11 +12,8 @@ enum Entrypoint {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             exit(1)
         }
-        let level = config.logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
+            GatehouseLogHandler(label: label, level: config.logLevel, format: config.logFormat)
         }
 
         let app = try await Application.make(env)

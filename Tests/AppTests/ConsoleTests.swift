@@ -6,15 +6,6 @@ import Vapor
 @Suite("Developer console pages (SPEC §3.3)")
 struct ConsoleTests {
     /// Signs `username` in and creates an application through the form; returns its id.
-    private func createApp(_ browser: Browser, name: String = "My App", uris: String = "https://app.example.com/cb") async throws -> (id: String, page: BrowserResponse) {
-        try await browser.get("/developers/applications/new")
-        let res = try await browser.post("/developers/applications", ["name": name, "description": "Does things", "redirect_uris": uris])
-        #expect(res.status == .seeOther)
-        let location = try #require(res.headers.first(name: .location))
-        let id = String(location.split(separator: "/").last!)
-        return (id, try await browser.get(location))
-    }
-
     private func version(_ browser: Browser) -> String? { Browser.hiddenValue(named: "version", in: browser.lastBody) }
 
     @Test("Signed-out visitors are sent to sign in")
@@ -31,7 +22,7 @@ struct ConsoleTests {
         try await withTestApp { app in
             let browser = Browser(app)
             try await browser.register("dev")
-            let (id, page) = try await createApp(browser)
+            let (id, page) = try await browser.createApplication()
             let body = page.body.string
             #expect(page.status == .ok)
             #expect(body.contains("<code data-copy=\"client_id\">\(id)</code>"))
@@ -69,7 +60,7 @@ struct ConsoleTests {
         try await withTestApp { app in
             let browser = Browser(app)
             try await browser.register("dev")
-            let (id, _) = try await createApp(browser)
+            let (id, _) = try await browser.createApplication()
             let base = "/developers/applications/\(id)"
 
             var res = try await browser.post(base + "/general", ["version": "1", "name": "Renamed", "description": "New words",
@@ -139,7 +130,7 @@ struct ConsoleTests {
         try await withTestApp { app in
             let browser = Browser(app)
             try await browser.register("dev")
-            let (id, _) = try await createApp(browser, name: "Original")
+            let (id, _) = try await browser.createApplication(name: "Original")
             let base = "/developers/applications/\(id)"
             // Another tab saves first.
             #expect(try await browser.post(base + "/general", ["version": "1", "name": "From other tab", "description": ""]).status == .seeOther)
@@ -165,7 +156,7 @@ struct ConsoleTests {
         try await withTestApp { app in
             let browser = Browser(app)
             try await browser.register("dev")
-            let (id, _) = try await createApp(browser)
+            let (id, _) = try await browser.createApplication()
             let res = try await browser.post("/developers/applications/\(id)/general", ["version": "1", "name": "CSRF"], csrf: false)
             #expect(res.status == .forbidden)
             let upload = Browser(app)
@@ -183,7 +174,7 @@ struct ConsoleTests {
             let browser = Browser(app)
             try await browser.register("dev")
             let payload = "<script>alert('x')</script><img src=x onerror=alert(1)>"
-            let (id, page) = try await createApp(browser, name: payload)
+            let (id, page) = try await browser.createApplication(name: payload)
             for body in [page.body.string, try await browser.get("/developers/applications").body.string,
                          try await browser.get("/developers/applications/\(id)").body.string] {
                 #expect(!body.contains("<script>alert"))
@@ -198,7 +189,7 @@ struct ConsoleTests {
         try await withTestApp { app in
             let owner = Browser(app)
             try await owner.register("owner")
-            let (id, _) = try await createApp(owner)
+            let (id, _) = try await owner.createApplication()
             let stranger = Browser(app)
             try await stranger.register("stranger")
             try await stranger.get("/")
@@ -217,7 +208,7 @@ struct ConsoleTests {
         try await withTestApp { app in
             let browser = Browser(app)
             try await browser.register("dev")
-            let (id, _) = try await createApp(browser)
+            let (id, _) = try await browser.createApplication()
             let res = try await browser.get("/developers/applications/\(id)?builder_redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&builder_scope%5B%5D=identify&builder_scope%5B%5D=email")
             let expected = "http://127.0.0.1:8080/oauth2/authorize?response_type=code&amp;client_id=\(id)&amp;redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&amp;scope=identify%20email"
             #expect(res.body.string.contains(expected))

@@ -188,13 +188,7 @@ struct SessionTests {
 
     @Test("Sessions live in the database: two instances on one database share them")
     func sharedAcrossInstances() async throws {
-        let slots = TestDatabase.isPostgres ? TestSupport.postgresSlots : nil
-        await slots?.acquire()
-        let database = TestDatabase.make()
-        defer { database.cleanup() }
-        let first = try await TestSupport.makeApp(database)
-        let second = try await TestSupport.makeApp(database)
-        do {
+        try await withTwoInstances { first, second in
             let browser = Browser(first)
             try await browser.register("nina")
             let other = Browser(second)
@@ -205,15 +199,7 @@ struct SessionTests {
             // Signing out on the second instance ends the session on the first.
             try await other.post("/logout")
             #expect(try await browser.get("/settings/password").status == .seeOther)
-        } catch {
-            try? await second.asyncShutdown()
-            await TestSupport.shutdown(first, database)
-            await slots?.release()
-            throw error
         }
-        try? await second.asyncShutdown()
-        await TestSupport.shutdown(first, database)
-        await slots?.release()
     }
 }
 

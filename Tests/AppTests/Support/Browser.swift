@@ -113,6 +113,23 @@ final class Browser: @unchecked Sendable {
 extension Browser {
     /// Registers and stays signed in.
     @discardableResult
+    /// Creates an application on the console's form; returns its id and the settings page,
+    /// which shows the client secret once.
+    func createApplication(name: String = "My App", uris: String = "https://app.example.com/cb") async throws -> (id: String, page: BrowserResponse) {
+        try await get("/developers/applications/new")
+        let res = try await post("/developers/applications", ["name": name, "description": "Does things", "redirect_uris": uris])
+        guard res.status == .seeOther, let location = res.headers.first(name: .location) else {
+            throw Abort(.internalServerError, reason: "creating \(name) answered \(res.status.code)")
+        }
+        return (String(location.split(separator: "/").last!), try await get(location))
+    }
+
+    /// The value a page shows in `<code data-copy="name">` (SPEC §3.3).
+    static func copyable(_ name: String, in html: String) -> String? {
+        guard let start = html.range(of: "<code data-copy=\"\(name)\">") else { return nil }
+        return String(html[start.upperBound...].prefix { $0 != "<" })
+    }
+
     func register(_ username: String, email: String? = nil, password: String = "correct horse battery") async throws -> BrowserResponse {
         try await get("/register")
         return try await post("/register", ["username": username, "email": email ?? "\(username)@example.com", "password": password])

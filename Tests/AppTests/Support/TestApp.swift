@@ -48,15 +48,17 @@ enum TestSupport {
     /// test apps are alive at once (a server's max_connections defaults to 100).
     static let postgresSlots = TestSlots(count: 12)
 
-    /// A configured, migrated application on `database`.
-    static func makeApp(_ database: TestDatabase) async throws -> Application {
+    /// A configured, migrated application on `database`; `logger` replaces the application's
+    /// (and so every request's and database's) logger.
+    static func makeApp(_ database: TestDatabase, logger: Logger? = nil) async throws -> Application {
         let app = try await Application.make(.testing)
+        if let logger { app.logger = logger }
         // Each test app gets its own blocking-thread pool. Sharing Vapor's default (one pool of
         // `cores` threads for the process) lets SQLite's spinning busy handlers of parallel test
         // apps take every thread while the connections holding the locks wait for one.
         app.threadPool = NIOThreadPool(numberOfThreads: 2)
         app.directory = DirectoryConfiguration(workingDirectory: packageRoot)
-        app.logger.logLevel = .warning
+        if logger == nil { app.logger.logLevel = .warning }
         do {
             try await configure(app, config: config(database.target))
             if let schema = database.dropSchema {
@@ -79,29 +81,57 @@ enum TestSupport {
 }
 
 /// Runs `body` with a fresh application on a fresh database.
-func withTestApp(_ body: (Application) async throws -> Void) async throws {
+func withTestApp(logger: Logger? = nil, _ body: (Application) async throws -> Void) async throws {
+    try await withSlot {
+        let database = TestDatabase.make()
+        defer { database.cleanup() }
+        let app = try await TestSupport.makeApp(database, logger: logger)
+        do {
+            try await body(app)
+        } catch {
+            await TestSupport.shutdown(app, database)
+            throw error
+        }
+        await TestSupport.shutdown(app, database)
+    }
+}
+
+/// Two instances of Gatehouse on one fresh database, as two processes behind a load balancer.
+func withTwoInstances(_ body: (Application, Application) async throws -> Void) async throws {
+    try await withSlot {
+        let database = TestDatabase.make()
+        defer { database.cleanup() }
+        let first = try await TestSupport.makeApp(database)
+        let second: Application
+        do {
+            second = try await TestSupport.makeApp(database)
+        } catch {
+            await TestSupport.shutdown(first, database)
+            throw error
+        }
+        do {
+            try await body(first, second)
+        } catch {
+            try? await second.asyncShutdown()
+            await TestSupport.shutdown(first, database)
+            throw error
+        }
+        try? await second.asyncShutdown()
+        await TestSupport.shutdown(first, database)
+    }
+}
+
+/// On PostgreSQL, holds one of the bounded test slots while `body` runs.
+private func withSlot(_ body: () async throws -> Void) async throws {
     let slots = TestDatabase.isPostgres ? TestSupport.postgresSlots : nil
     await slots?.acquire()
     do {
-        try await withTestAppUnlimited(body)
+        try await body()
     } catch {
         await slots?.release()
         throw error
     }
     await slots?.release()
-}
-
-private func withTestAppUnlimited(_ body: (Application) async throws -> Void) async throws {
-    let database = TestDatabase.make()
-    defer { database.cleanup() }
-    let app = try await TestSupport.makeApp(database)
-    do {
-        try await body(app)
-    } catch {
-        await TestSupport.shutdown(app, database)
-        throw error
-    }
-    await TestSupport.shutdown(app, database)
 }
 
 /// Runs `body` against a real HTTP server of a fresh application, on an ephemeral loopback port.

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+
+/// Gatehouse's log lines (SPEC §7): one line per event, `key=value` text or JSON lines
+/// (`LOG_FORMAT=json`), written by one sink. The values of database queries are dropped before
+/// anything is written: at `debug` and `trace` the database layers log them, and they hold CSRF
+/// tokens, hashes and the signing keys. Request bodies, query strings and headers are never logged.
+struct GatehouseLogHandler: LogHandler {
+    enum Format: String, Sendable { case text, json }
+
+    let label: String
+    let format: Format
+    let sink: @Sendable (String) -> Void
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+
+    init(label: String, level: Logger.Level, format: Format, sink: @escaping @Sendable (String) -> Void = Self.standardOutput) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+        self.sink = sink
+    }
+
+    /// Where the database layers put the values of a query: SQL binds (SQLKit, at `trace`),
+    /// a Fluent model's input and filter values (FluentKit, at `debug`).
+    static let valueKeys = ["binds", "input", "filters"]
+
+    static let standardOutput: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var fields = metadata
+        fields.merge(metadataProvider?.get() ?? [:]) { _, provided in provided }
+        fields.merge(event.metadata ?? [:]) { _, explicit in explicit }
+        for key in Self.valueKeys {
+            if case .array(let values)? = fields[key] { fields[key] = .string("\(values.count) redacted") }
+        }
+        let time = ISO8601DateFormatter.logTime.string(from: Date())
+        switch format {
+        case .text:
+            let pairs = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }.joined(separator: " ")
+            sink("\(time) \(event.level) \(label): \(pairs)\(pairs.isEmpty ? "" : " ")\(event.message)")
+        case .json:
+            var object: [String: Any] = ["time": time, "level": event.level.rawValue, "logger": label, "message": event.message.description]
+            for (key, value) in fields { object[key] = Self.json(value) }
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+                sink(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
+    /// logfmt: a value with spaces or quotes is quoted.
+    private static func text(_ value: Logger.MetadataValue) -> String {
+        let raw = value.description
+        guard raw.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) else { return raw }
+        return "\"" + raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    private static func json(_ value: Logger.MetadataValue) -> Any {
+        switch value {
+        case .string(let string): return string
+        case .stringConvertible(let convertible): return convertible.description
+        case .array(let values): return values.map(json)
+        case .dictionary(let dictionary): return dictionary.mapValues(json)
+        }
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// UTC with milliseconds; ISO8601DateFormatter is thread-safe.
+    nonisolated(unsafe) static let logTime: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+}

@@ -1,0 +1,166 @@
+@testable import App
+import Fluent
+import Foundation
+import NIOCore
+import OAuth
+import SQLKit
+import Testing
+import Vapor
+
+/// Limits that hold across instances, metrics, outages and grant atomicity (SPEC §1, §7).
+@Suite("Reliability: rate limits, metrics, outages, atomic grants")
+struct ReliabilityTests {
+    @Test("Failed client authentications: 10 per client a minute, counted across instances; then 429 with Retry-After")
+    func clientAuthenticationLimit() async throws {
+        try await withTwoInstances { first, second in
+            let (_, _, client) = try await OAuthFixtures.setUp(first)
+            let secret = try #require(client.secret)
+            let wrong = [OAuthTestClient(app: first, id: client.id, secret: "wrong"), OAuthTestClient(app: second, id: client.id, secret: "wrong")]
+            for attempt in 0..<RateLimiter.Rule.clientAuthentication.limit {
+                #expect(try await wrong[attempt % 2].token(["grant_type": "client_credentials"]).status == .unauthorized)
+            }
+            // Now refused on either instance, even with the right secret, until the window ends.
+            for app in [first, second] {
+                let refused = try await OAuthTestClient(app: app, id: client.id, secret: secret).token(["grant_type": "client_credentials"])
+                #expect(refused.status == .tooManyRequests)
+                let retryAfter = try #require(refused.headers.first(name: .retryAfter).flatMap { Int($0) })
+                #expect((1...60).contains(retryAfter))
+                let body = try OAuthTestClient.json(refused)
+                #expect(body["error"] as? String == "invalid_client")
+                #expect(body["retry_after"] as? Int == retryAfter)
+            }
+            let introspect = try await OAuthTestClient(app: second, id: client.id, secret: secret).post("/oauth2/introspect", ["token": "x"])
+            #expect(introspect.status == .tooManyRequests)
+            // Another client is not affected.
+            let owner = try await Fixtures.user(first, "otherdev")
+            let other = try await Fixtures.application(first, owner: owner)
+            let otherClient = OAuthTestClient(app: second, id: try other.application.requireID(), secret: other.clientSecret)
+            #expect(try await otherClient.token(["grant_type": "client_credentials"]).status == .ok)
+        }
+    }
+
+    @Test("Application creation: 10 an hour per user, on the REST API and the console; then 429 with retry_after")
+    func creationLimit() async throws {
+        try await withTestApp { app in
+            let browser = Browser(app)
+            try await browser.register("maker")
+            for i in 0..<RateLimiter.Rule.applicationCreation.limit { _ = try await browser.createApplication(name: "App \(i)") }
+            try await browser.get("/developers/applications/new")
+            let refused = try await browser.post("/developers/applications", ["name": "Eleventh", "description": "", "redirect_uris": ""])
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers.first(name: .retryAfter).flatMap { Int($0) } != nil)
+            #expect(refused.body.string.contains("You can create 10 applications an hour"))
+            #expect(refused.body.string.contains("Eleventh"))  // the input is kept
+
+            let user = try #require(try await User.query(on: app.db).filter(\.$username == "maker").first())
+            let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "maker scripts", personal: true))
+            let scripts = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
+            let grant = try OAuthTestClient.json(try await scripts.token([
+                "grant_type": "password", "username": "maker", "password": "correct horse battery", "scope": "applications.write",
+            ]))
+            let token = try #require(grant["access_token"] as? String)
+            let reply = try await app.testing().sendRequest(.POST, "/api/v1/oauth2/applications",
+                headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: ByteBuffer(string: #"{"name": "Via API"}"#))
+            #expect(reply.status == .tooManyRequests)
+            let body = try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any] ?? [:]
+            #expect(body["code"] as? String == "RATE_LIMITED")
+            #expect(body["retry_after"] as? Int == reply.headers.first(name: .retryAfter).flatMap { Int($0) })
+            #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == 10)
+        }
+    }
+
+    @Test("GET /metrics: requests by route and status, latency, tokens by grant, failed client authentications")
+    func metrics() async throws {
+        try await withTestApp { app in
+            let (_, _, client) = try await OAuthFixtures.setUp(app)
+            #expect(try await client.token(["grant_type": "client_credentials"]).status == .ok)
+            #expect(try await client.token(["grant_type": "client_credentials"]).status == .ok)
+            #expect(try await OAuthTestClient(app: app, id: client.id, secret: "wrong").token(["grant_type": "client_credentials"]).status == .unauthorized)
+            #expect(try await app.testing().sendRequest(.GET, "/developers/applications/123456").status == .seeOther)
+            #expect(try await app.testing().sendRequest(.GET, "/no/such/page").status == .notFound)
+
+            let reply = try await app.testing().sendRequest(.GET, "/metrics")
+            #expect(reply.status == .ok)
+            #expect(reply.headers.contentType?.description.hasPrefix("text/plain") == true)
+            let text = reply.body.string
+            for line in [
+                #"gatehouse_tokens_issued_total{grant_type="client_credentials"} 2"#,
+                #"gatehouse_client_authentication_failures_total{endpoint="token"} 1"#,
+                #"gatehouse_http_requests_total{method="POST",route="/oauth2/token",status="200"} 2"#,
+                #"gatehouse_http_requests_total{method="POST",route="/oauth2/token",status="401"} 1"#,
+                // Route patterns, never raw paths with ids in them.
+                #"gatehouse_http_requests_total{method="GET",route="/developers/applications/:id",status="303"} 1"#,
+                #"gatehouse_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+                #"gatehouse_http_request_duration_seconds_count{method="POST",route="/oauth2/token"} 3"#,
+            ] {
+                #expect(text.contains(line + "\n"), "missing: \(line)")
+            }
+            #expect(!text.contains("123456"))
+        }
+    }
+
+    @Test("SPEC §7: with the database unreachable, pages, the token endpoint and the API answer 503 at once")
+    func outageAnswers503() async throws {
+        // Nothing listens on port 1: every connection attempt is refused, as while PostgreSQL
+        // is down. No migrations, no keys: the first request is the first to need the database.
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .critical
+        app.directory = DirectoryConfiguration(workingDirectory: TestSupport.packageRoot)
+        do {
+            try await configure(app, config: TestSupport.config(.postgres(url: "postgres://gatehouse@127.0.0.1:1/gatehouse")))
+            let checks: [(HTTPMethod, String, HTTPHeaders, String?)] = [
+                (.GET, "/readyz", [:], nil),
+                (.GET, "/login", [:], nil),
+                (.GET, "/developers/applications", ["Cookie": "gatehouse_session=abc"], nil),
+                (.POST, "/oauth2/token", ["Authorization": "Basic MTIzOnNlY3JldA==", "Content-Type": "application/x-www-form-urlencoded"], "grant_type=client_credentials"),
+                (.POST, "/oauth2/introspect", ["Authorization": "Basic MTIzOnNlY3JldA==", "Content-Type": "application/x-www-form-urlencoded"], "token=abc"),
+                (.GET, "/api/v1/users/@me", ["Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln"], nil),
+            ]
+            for (method, path, headers, body) in checks {
+                let started = ContinuousClock.now
+                let reply = try await app.testing().sendRequest(method, path, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                let took = ContinuousClock.now - started
+                #expect(reply.status == .serviceUnavailable, "\(method) \(path) answered \(reply.status.code)")
+                #expect(took < .seconds(3), "\(method) \(path) took \(took)")
+                let text = reply.body.string
+                if path == "/readyz" { continue }
+                #expect(reply.headers.first(name: .retryAfter) == "1", "\(path)")
+                if path.hasPrefix("/api/") {
+                    #expect(text.contains(#""code":"SERVICE_UNAVAILABLE""#) && text.contains(#""retry_after":1"#), "\(path): \(text)")
+                } else if path.hasPrefix("/oauth2/") {
+                    #expect(text.contains(#""error":"temporarily_unavailable""#), "\(path): \(text)")
+                } else {
+                    #expect(text.contains("temporarily unavailable"), "\(path): \(text.prefix(200))")
+                }
+            }
+            #expect(try await app.testing().sendRequest(.GET, "/healthz").status == .ok)
+            let metrics = try await app.testing().sendRequest(.GET, "/metrics").body.string
+            #expect(metrics.contains("gatehouse_database_unavailable_total"))
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    @Test("A grant's writes roll back together: a failure after the code was used up leaves it usable")
+    func grantTransactionRollsBack() async throws {
+        try await withTestApp { app in
+            let (browser, _, client) = try await OAuthFixtures.setUp(app)
+            let redirect = try await browser.authorize("response_type=code&client_id=\(client.id)&redirect_uri=https%3A%2F%2Fclient.example%2Fcb&scope=identify")
+            let code = try #require(Browser.queryItems(redirect.headers.first(name: .location))["code"])
+            let store = FluentOAuthStore(database: app.db, tokens: app.accessTokens, accessTokenTTL: 3600, refreshIdleTTL: nil,
+                                         authenticate: { _, _ in nil })
+            struct DatabaseFailed: Error {}
+            await #expect(throws: DatabaseFailed.self) {
+                try await store.atomically { tx -> Int in
+                    guard case .redeemed = try await tx.redeemCode(code, now: Date()) else { return 0 }
+                    throw DatabaseFailed()
+                }
+            }
+            let exchanged = try await client.token(["grant_type": "authorization_code", "code": code, "redirect_uri": "https://client.example/cb"])
+            #expect(exchanged.status == .ok)
+            #expect(try await TokenFamily.query(on: app.db).count() == 1)
+        }
+    }
+}
