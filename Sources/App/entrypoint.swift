@@ -21,8 +21,7 @@ enum Entrypoint {
             try await configure(app, config: config)
             if needsMigratedDatabase(env.arguments) {
                 // SPEC §1: the zero-setup start creates and migrates the database.
-                try await app.autoMigrate()
-                try await app.accessTokens.ensureKey()
+                try await app.prepareDatabase()
             }
             try await app.execute()
         } catch {
