@@ -24,6 +24,10 @@ enum Entrypoint {
                 try await app.prepareDatabase()
             }
             try await app.execute()
+            // SIGTERM (SPEC §7): stop accepting and let in-flight requests finish (up to the
+            // server's 10 s shutdown timeout) before the databases close. `asyncShutdown` alone
+            // tears its parts down in no fixed order.
+            await app.server.shutdown()
         } catch {
             app.logger.report(error: error)
             try? await app.asyncShutdown()
