@@ -31,8 +31,14 @@ public struct AuthorizationRequest: Sendable, Equatable {
         else {
             throw Failure.showPage(title: "Unknown application", message: "The link you followed names an application that does not exist.")
         }
-        let sent = parameters["redirect_uri"] ?? parameters["redirect_url"]
-        if let sent, !sent.isEmpty {
+        // Both spellings are read: one may not hide the other (an empty or a second value
+        // that differs is refused, not skipped).
+        let spellings = [parameters["redirect_uri"], parameters["redirect_url"]].compactMap { $0 }
+        if let sent = spellings.first(where: { !$0.isEmpty }) {
+            guard spellings.allSatisfy({ $0 == sent }) else {
+                throw Failure.showPage(title: "Invalid redirect URI",
+                                       message: "The link you followed names two different addresses to send you back to, so Gatehouse stopped here.")
+            }
             guard client.redirectURIs.contains(where: { RedirectURI.matches(requested: sent, registered: $0) }) else {
                 throw Failure.showPage(title: "Invalid redirect URI",
                                        message: "\(client.name) asked to send you to an address it has not registered, so Gatehouse stopped here.")

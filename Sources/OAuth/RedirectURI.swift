@@ -14,6 +14,7 @@ public enum RedirectURI {
         case insecureScheme = "INSECURE_SCHEME"
         case privateSchemeRequiresPublicClient = "PRIVATE_SCHEME_REQUIRES_PUBLIC_CLIENT"
         case hasWhitespace = "HAS_WHITESPACE"
+        case invalidCharacter = "INVALID_CHARACTER"
         case tooMany = "TOO_MANY"
         case duplicate = "DUPLICATE"
 
@@ -27,6 +28,7 @@ public enum RedirectURI {
             case .insecureScheme: return "Use https, or http only for localhost, 127.0.0.1 or [::1]."
             case .privateSchemeRequiresPublicClient: return "Custom schemes (com.example.app:/cb) are for public clients only."
             case .hasWhitespace: return "A redirect URI cannot contain spaces or control characters."
+            case .invalidCharacter: return "A redirect URI can only use the characters of RFC 3986: percent-encode quotes, <, >, \\, ^, `, {, | and }."
             case .tooMany: return "At most \(RedirectURI.maxCount) redirect URIs."
             case .duplicate: return "This redirect URI is listed twice."
             }
@@ -42,6 +44,7 @@ public enum RedirectURI {
         if uri.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
             return .hasWhitespace
         }
+        if !usesOnlyURICharacters(uri) { return .invalidCharacter }
         guard let parts = URIParts(uri) else { return .notAbsolute }
         if uri.contains("#") { return .hasFragment }
         switch parts.scheme {
@@ -58,6 +61,15 @@ public enum RedirectURI {
             return confidential ? .privateSchemeRequiresPublicClient : nil
         }
     }
+
+    /// RFC 3986 §2: a URI is ASCII letters, digits, `-._~`, the delimiters `:/?#[]@!$&'()*+,;=`
+    /// and `%` escapes. Anything else (quotes, angle brackets, non-ASCII) must be percent-encoded,
+    /// so a stored URI can never carry markup into a page or a `Location` header.
+    public static func usesOnlyURICharacters(_ uri: String) -> Bool {
+        uri.unicodeScalars.allSatisfy { $0.isASCIILetter || ("0"..."9").contains($0) || allowedPunctuation.contains($0) }
+    }
+
+    private static let allowedPunctuation = Set("-._~:/?#[]@!$&'()*+,;=%".unicodeScalars)
 
     /// Checks a whole list: each URI, the count, and duplicates. Returns problems by index.
     public static func validateList(_ uris: [String], confidential: Bool) -> [(index: Int, problem: Problem)] {

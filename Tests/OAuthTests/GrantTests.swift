@@ -258,6 +258,9 @@ struct AuthorizationRequestTests {
         ["client_id": "100", "redirect_uri": "https://app.example.com/cb/extra"],
         ["client_id": "100"],  // two registered: must say which
         ["client_id": "300", "redirect_uri": "https://x.example"],  // personal clients do not authorize
+        // One spelling may not hide the other (found by scripts/abuse_pass.py).
+        ["client_id": "200", "redirect_uri": "", "redirect_url": "https://evil.example/cb"],
+        ["client_id": "200", "redirect_uri": "com.example.app:/cb", "redirect_url": "https://evil.example/cb"],
     ])
     func neverRedirects(parameters: [String: String]) async {
         let store = await Sample.store()

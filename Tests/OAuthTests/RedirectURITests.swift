@@ -33,6 +33,9 @@ struct RedirectURITests {
         ("com.example.app:/cb", true, .privateSchemeRequiresPublicClient),
         ("myapp:/cb", false, .insecureScheme),
         ("https://app.example.com/c b", true, .hasWhitespace),
+        ("https://app.example.com/'\"><svg/onload=alert(1)>", true, .invalidCharacter),
+        ("https://app.example.com/{x}|^`\\", true, .invalidCharacter),
+        ("https://app.example.com/caf\u{E9}", true, .invalidCharacter),
         ("https:///nohost", true, .notAbsolute),
     ])
     func refused(uri: String, confidential: Bool, problem: RedirectURI.Problem) {

@@ -42,7 +42,7 @@ enum ApplicationRules {
             return FieldProblem(path: path, code: "TOO_LONG", message: "Use at most 2048 characters.")
         }
         guard url.lowercased().hasPrefix("https://"), let parsed = URL(string: url), let host = parsed.host, !host.isEmpty,
-              !containsControlCharacters(url, allowingNewlines: false), !url.contains(" ")
+              !containsControlCharacters(url, allowingNewlines: false), RedirectURI.usesOnlyURICharacters(url)
         else {
             return FieldProblem(path: path, code: "INVALID_URL", message: "Enter an https:// URL.")
         }
