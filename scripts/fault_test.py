@@ -318,8 +318,9 @@ def main(checks, outage, timeout, load_threads, cycle_count):
             if isinstance(outcome, str):
                 phase = next((f"outage {n}, {start - stopping:+.2f} s after pg_ctl stop was called"
                               for n, (stopping, _, _, back) in enumerate(cycles, 1) if stopping - 1 <= start < back + 5), "no outage near")
-                log(f"  {outcome}: {kind} started at t={start - clock0:.2f}s ({phase}), gave up after {end - start:.2f} s; "
-                    f"wall clock {time.strftime('%H:%M:%S', time.gmtime(time.time() - (time.monotonic() - start)))} UTC")
+                log(f"  {outcome}: {kind} started at t={start - clock0:.2f}s "
+                    f"({time.strftime('%H:%M:%S', time.gmtime(time.time() - (time.monotonic() - start)))} UTC; {phase}), "
+                    f"gave up after {end - start:.2f} s")
         longest = max(((end - start), kind) for kind, start, end, outcome in during) if during else (0, "-")
         token_times = sorted(end - start for kind, start, end, outcome in during if kind == "client_credentials")
         median = token_times[len(token_times) // 2] if token_times else 0
@@ -375,6 +376,13 @@ def main(checks, outage, timeout, load_threads, cycle_count):
             broken = int(pg.psql(sql)[0][0])
             checks.check(f"SQL: {label}", broken == 0, f"{broken} row(s) break it")
 
+        # SPEC §7: SIGTERM finishes in-flight requests, then exits; a request stuck since the
+        # outage would hold the exit until the harness kills the process (after 30 s).
+        stopping = time.monotonic()
+        code = server.stop()
+        took = time.monotonic() - stopping
+        log(f"SIGTERM: exit code {code} after {took:.1f} s")
+        checks.check("the server exits cleanly on SIGTERM after the run", code == 0 and took < 25, f"code {code}, {took:.1f} s")
         statuses = report_log_problems(server)
         checks.check("no 500 in the server log", not any(key.startswith("500") for key in statuses), f"{dict(statuses)}")
     finally:
