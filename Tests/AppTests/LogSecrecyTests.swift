@@ -112,3 +112,12 @@ struct LogSecrecyTests {
         #expect(!capture.all.joined().contains("secret-query"))  // never the query string
     }
 }
+
+@Suite("Log handler")
+struct LogHandlerTests {
+    @Test("Timestamps are RFC 3339 UTC with milliseconds")
+    func timestamp() {
+        #expect(GatehouseLogHandler.timestamp(timespec(tv_sec: 1_796_000_000, tv_nsec: 7_000_000)) == "2026-11-30T00:53:20.007Z")
+        #expect(GatehouseLogHandler.timestamp(timespec(tv_sec: 0, tv_nsec: 999_999_999)) == "1970-01-01T00:00:00.999Z")
+    }
+}
