@@ -22,12 +22,13 @@ struct RequestLogMiddleware: AsyncMiddleware {
         let elapsed = ContinuousClock.now - start
         request.metrics.recordRequest(method: request.method.rawValue, route: Self.routeLabel(request, status),
                                       status: status.code, duration: elapsed)
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        // Milliseconds with one decimal, without String(format:), which is slow on Linux.
+        let tenths = elapsed.components.seconds * 10_000 + elapsed.components.attoseconds / 100_000_000_000_000
         request.logger.info("request", metadata: [
             "method": .string(request.method.rawValue),
             "path": .string(request.url.path),
             "status": .stringConvertible(status.code),
-            "ms": .string(String(format: "%.1f", ms)),
+            "ms": .string("\(tenths / 10).\(tenths % 10)"),
         ])
     }
 

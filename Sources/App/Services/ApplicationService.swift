@@ -405,7 +405,3 @@ struct ApplicationService: Sendable {
         }
     }
 }
-
-extension Data {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
-}

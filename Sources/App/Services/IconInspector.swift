@@ -13,7 +13,7 @@ enum IconInspector {
         let height: Int
         let data: Data
         /// 128 bits of SHA-256 in hex, like Discord's icon hashes; names the icon in its URL.
-        var hash: String { SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined() }
+        var hash: String { SHA256.hash(data: data).prefix(16).hexString }
     }
 
     enum Problem: String, Error, Equatable {
