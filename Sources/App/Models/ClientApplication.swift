@@ -30,8 +30,10 @@ final class ClientApplication: Model, @unchecked Sendable {
 
     init() {}
 
-    var redirectURIs: [String] {
-        redirectURIsText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    var redirectURIs: [String] { Self.splitRedirectURIs(redirectURIsText) }
+
+    static func splitRedirectURIs(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
     static func joinRedirectURIs(_ uris: [String]) -> String { uris.joined(separator: "\n") }

@@ -25,9 +25,22 @@ struct FluentOAuthStore: OAuthStore {
         }
     }
 
+    // The token endpoint's queries are SQLKit, not Fluent models: a model's reflection cost more
+    // than the query itself on this path (perf, scripts/bench).
+
     func client(id: String) async throws -> OAuthClient? {
-        guard let app = try await ClientApplication.query(on: database).filter(\.$id == id).first() else { return nil }
-        return OAuthClient(app)
+        guard let row = try await sql.select()
+            .columns("id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id", "bot_public", "bot_require_code_grant")
+            .from(ClientApplication.schema).where("id", .equal, id).first()
+        else { return nil }
+        return OAuthClient(
+            id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+            confidential: try row.decode(column: "confidential", as: Bool.self), personal: try row.decode(column: "personal", as: Bool.self),
+            ownerID: try row.decode(column: "owner_id", as: UUID.self).uuidString,
+            redirectURIs: ClientApplication.splitRedirectURIs(try row.decode(column: "redirect_uris", as: String.self)),
+            hasBot: try row.decode(column: "bot_user_id", as: UUID?.self) != nil,
+            botPublic: try row.decode(column: "bot_public", as: Bool.self),
+            botRequireCodeGrant: try row.decode(column: "bot_require_code_grant", as: Bool.self))
     }
 
     func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool {
@@ -96,12 +109,14 @@ struct FluentOAuthStore: OAuthStore {
             return .reused(familyID: try used.decode(column: "family_id", as: UUID.self).uuidString)
         }
         let familyID = try row.decode(column: "family_id", as: UUID.self)
-        guard let family = try await TokenFamily.find(familyID, on: database) else { return .unknown }
+        guard let family = try await sql.select().columns("user_id", "authorization_id", "revoked_at")
+            .from(TokenFamily.schema).where("id", .equal, familyID).first()
+        else { return .unknown }
         return .redeemed(RefreshGrantRecord(
-            familyID: familyID.uuidString, clientID: clientID, userID: family.userID?.uuidString,
-            authorizationID: family.authorizationID?.uuidString,
+            familyID: familyID.uuidString, clientID: clientID, userID: try family.decode(column: "user_id", as: UUID?.self)?.uuidString,
+            authorizationID: try family.decode(column: "authorization_id", as: UUID?.self)?.uuidString,
             scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
-            revoked: family.revokedAt != nil))
+            revoked: try family.decode(column: "revoked_at", as: Date?.self) != nil))
     }
 
     func revokeFamily(_ familyID: String) async throws {
@@ -116,8 +131,13 @@ struct FluentOAuthStore: OAuthStore {
     }
 
     func user(id: String) async throws -> OAuthUser? {
-        guard let uuid = UUID(uuidString: id) else { return nil }
-        return try await User.find(uuid, on: database).map(OAuthUser.init)
+        guard let uuid = UUID(uuidString: id), let kind = try await userKind(uuid) else { return nil }
+        return OAuthUser(id: uuid.uuidString, isAdmin: kind == .admin)
+    }
+
+    private func userKind(_ id: UUID) async throws -> User.Kind? {
+        try await sql.select().column("kind").from(User.schema).where("id", .equal, id).first()
+            .flatMap { User.Kind(rawValue: try $0.decode(column: "kind", as: String.self)) }
     }
 
     // MARK: Issuing
@@ -129,34 +149,31 @@ struct FluentOAuthStore: OAuthStore {
         let codeHash = code.map(Secrets.sha256Hex)
         let scopes = grant.scopes.description
         let idle = refreshIdleTTL
-        let family: UUID = try await database.transaction { tx in
-            let family: UUID
-            if let existing = familyID.flatMap(UUID.init(uuidString:)) {
-                family = existing
-            } else {
-                let row = TokenFamily()
-                row.id = UUID()
-                row.applicationID = grant.clientID
-                row.userID = userID
-                row.authorizationID = authorizationID
-                row.codeHash = codeHash
-                row.grantType = grant.grantType
-                row.createdAt = now
-                try await row.create(on: tx)
-                family = row.id!
+        // One family row, its refresh token, the authorization's last use: one transaction when
+        // there is more than the family to write (client credentials write only the family).
+        let write: @Sendable (any Database) async throws -> UUID = { db in
+            let tx = db as! any SQLDatabase
+            let family = familyID.flatMap(UUID.init(uuidString:)) ?? UUID()
+            if familyID == nil {
+                try await tx.insert(into: TokenFamily.schema)
+                    .columns("id", "application_id", "user_id", "authorization_id", "code_hash", "grant_type", "created_at")
+                    .values(SQLBind(family), SQLBind(grant.clientID), SQLBind(userID), SQLBind(authorizationID), SQLBind(codeHash),
+                            SQLBind(grant.grantType), SQLBind(now))
+                    .run()
             }
             if let refreshToken {
-                try await (tx as! any SQLDatabase).insert(into: "refresh_tokens")
+                try await tx.insert(into: "refresh_tokens")
                     .columns("token_hash", "family_id", "application_id", "scopes", "created_at", "expires_at")
                     .values(SQLBind(Secrets.sha256Hex(refreshToken)), SQLBind(family), SQLBind(grant.clientID), SQLBind(scopes),
                             SQLBind(now), SQLBind(idle.map { now.addingTimeInterval(TimeInterval($0)) }))
                     .run()
             }
             if let authorizationID {
-                try await Authorization.query(on: tx).filter(\.$id == authorizationID).set(\.$lastUsedAt, to: now).update()
+                try await tx.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
             }
             return family
         }
+        let family = refreshToken == nil && authorizationID == nil ? try await write(database) : try await database.transaction(write)
         if let codeHash {
             // See revokeTokens(issuedFromCode:): a reuse that raced this issuance still revokes
             // it. The exchange itself succeeded first, so it answers 200 with dead tokens.
@@ -173,9 +190,9 @@ struct FluentOAuthStore: OAuthStore {
     /// `sub` is the user, or the client itself for client credentials (RFC 9068 §2.2); `type`
     /// is Flume's user type (seeds/003).
     private func subject(for grant: Grant, userID: UUID?) async throws -> AccessTokens.Subject {
-        if let userID, let user = try await User.find(userID, on: database) {
+        if let userID, let kind = try await userKind(userID) {
             let id = userID.uuidString.lowercased()
-            return .init(sub: id, userID: id, type: user.kind.rawValue)
+            return .init(sub: id, userID: id, type: kind.rawValue)
         }
         return .init(sub: grant.clientID, userID: nil, type: "bot")
     }
@@ -196,14 +213,6 @@ struct TokenFamilies {
         let row = try await (database as! any SQLDatabase).select().column("id").from(TokenFamily.schema)
             .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null).first()
         return row != nil
-    }
-}
-
-extension OAuthClient {
-    init(_ app: ClientApplication) {
-        self.init(id: app.id ?? "", name: app.name, confidential: app.confidential, personal: app.personal,
-                  ownerID: app.$owner.id.uuidString, redirectURIs: app.redirectURIs,
-                  hasBot: app.$bot.id != nil, botPublic: app.botPublic, botRequireCodeGrant: app.botRequireCodeGrant)
     }
 }
 
