@@ -17,6 +17,8 @@ struct AppConfig: Sendable {
     var refreshTokenIdleTTL: Int?
     var logLevel: Logger.Level
     var logFormat: GatehouseLogHandler.Format = .text
+    /// Seconds a request may take before it answers 503 (RequestDeadlineMiddleware).
+    var requestTimeout = 5
     var bcryptCost: Int
     /// PostgreSQL connections per event loop (the pool holds this × cores).
     var postgresConnectionsPerLoop = 4
@@ -94,6 +96,7 @@ struct AppConfig: Sendable {
             refreshTokenIdleTTL: try seconds("REFRESH_TOKEN_IDLE_TTL", default: nil),
             logLevel: logLevel,
             logFormat: logFormat,
+            requestTimeout: try seconds("REQUEST_TIMEOUT", default: 5)!,
             bcryptCost: bcryptCost
         )
     }

@@ -21,6 +21,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware(hsts: config.usesHTTPS))
     app.middleware.use(GatehouseErrorMiddleware(environment: app.environment))
+    app.middleware.use(RequestDeadlineMiddleware(deadline: .seconds(Int64(config.requestTimeout))))
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
 
     app.accessTokens = AccessTokens(database: app.db, issuer: config.issuer, ttl: config.accessTokenTTL)

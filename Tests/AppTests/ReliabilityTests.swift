@@ -143,6 +143,35 @@ struct ReliabilityTests {
         try await app.asyncShutdown()
     }
 
+    @Test("A request that takes longer than REQUEST_TIMEOUT answers 503 at the deadline, in each audience's form")
+    func requestDeadline() async throws {
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .critical
+        app.directory = DirectoryConfiguration(workingDirectory: TestSupport.packageRoot)
+        do {
+            var config = TestSupport.config(.sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("deadline-\(UUID()).sqlite").path))
+            config.requestTimeout = 1
+            try await configure(app, config: config)
+            // Stand-ins for a statement that never comes back.
+            app.get("oauth2", "token") { _ -> String in try await Task.sleep(for: .seconds(30)); return "late" }
+            app.get("api", "v1", "slow") { _ -> String in try await Task.sleep(for: .seconds(30)); return "late" }
+            for (path, marker) in [("/oauth2/token", #""error":"temporarily_unavailable""#), ("/api/v1/slow", #""code":"SERVICE_UNAVAILABLE""#)] {
+                let started = ContinuousClock.now
+                let reply = try await app.testing().sendRequest(.GET, path)
+                let took = ContinuousClock.now - started
+                #expect(reply.status == .serviceUnavailable)
+                #expect(reply.headers.first(name: .retryAfter) == "1")
+                #expect(reply.body.string.contains(marker), "\(reply.body.string)")
+                #expect(took >= .milliseconds(900) && took < .seconds(5), "\(path) took \(took)")
+            }
+            #expect(try await app.testing().sendRequest(.GET, "/healthz").status == .ok)
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
     @Test("A grant's writes roll back together: a failure after the code was used up leaves it usable")
     func grantTransactionRollsBack() async throws {
         try await withTestApp { app in

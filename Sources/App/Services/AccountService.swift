@@ -82,7 +82,7 @@ struct AccountService {
         guard errors.isEmpty else { return errors }
         user.passwordHash = try await passwords.hash(new)
         let userID = try user.requireID()
-        try await database.transaction { db in
+        try await database.guardedTransaction { db in
             try await user.save(on: db)
             var others = BrowserSession.query(on: db).filter(\.$user.$id == userID)
             if let sessionID { others = others.filter(\.$id != sessionID) }

@@ -127,7 +127,7 @@ struct ApplicationService: Sendable {
         let key = Curve25519.Signing.PrivateKey()
         let date = now()
         let secret = input.confidential ? Secrets.random256() : nil
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = tx as! any SQLDatabase
             if !input.personal {
                 // Counted inside the transaction: a creation that fails gives its count back.
@@ -337,7 +337,7 @@ struct ApplicationService: Sendable {
     func delete(_ id: String, expectedVersion: Int?) async throws {
         let app = try await find(id)
         if let expectedVersion, app.version != expectedVersion { throw Failure.versionConflict(current: app) }
-        try await database.transaction { tx in
+        try await database.guardedTransaction { tx in
             let sql = tx as! any SQLDatabase
             var statement = sql.delete(from: ClientApplication.schema).where("id", .equal, id)
             if let expectedVersion { statement = statement.where("version", .equal, expectedVersion) }
@@ -363,7 +363,7 @@ struct ApplicationService: Sendable {
         let date = now()
         let actor = self.actor
         do {
-            try await database.transaction { tx in
+            try await database.guardedTransaction { tx in
                 try await before?(tx)
                 var update = (tx as! any SQLDatabase).update(ClientApplication.schema)
                 for (column, value) in set { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }

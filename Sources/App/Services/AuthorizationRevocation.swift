@@ -10,7 +10,7 @@ struct AuthorizationRevocation {
     /// Returns false when the user had no live authorization of that application.
     func revoke(userID: UUID, applicationID: String) async throws -> Bool {
         let now = Date()
-        return try await database.transaction { tx in
+        return try await database.guardedTransaction { tx in
             let sql = tx as! any SQLDatabase
             let ended = try await sql.update(Authorization.schema)
                 .set("revoked_at", to: now)

@@ -19,7 +19,7 @@ struct FluentOAuthStore: OAuthStore {
         // Signing inside the transaction must not wait for a second connection (SQLite has one
         // per event loop, held by the transaction), so the keys are loaded first.
         try await tokens.loadKeysIfStale()
-        return try await database.transaction { tx in
+        return try await database.guardedTransaction { tx in
             try await body(FluentOAuthStore(database: tx, tokens: tokens, accessTokenTTL: accessTokenTTL,
                                             refreshIdleTTL: refreshIdleTTL, authenticate: authenticate))
         }
@@ -173,7 +173,7 @@ struct FluentOAuthStore: OAuthStore {
             }
             return family
         }
-        let family = refreshToken == nil && authorizationID == nil ? try await write(database) : try await database.transaction(write)
+        let family = refreshToken == nil && authorizationID == nil ? try await write(database) : try await database.guardedTransaction(write)
         if let codeHash {
             // See revokeTokens(issuedFromCode:): a reuse that raced this issuance still revokes
             // it. The exchange itself succeeded first, so it answers 200 with dead tokens.
