@@ -80,7 +80,7 @@ struct GatehouseErrorMiddleware: AsyncMiddleware {
 
     private func json(_ body: some Encodable, status: HTTPResponseStatus, headers: HTTPHeaders) -> Response {
         let response = Response(status: status, headers: headers)
-        try? response.content.encode(body, as: .json)
+        try? response.content.encode(body, using: JSONEncoder.oauth)  // one key order everywhere
         return response
     }
 

@@ -17,7 +17,12 @@ extension Request {
             return try await TokenEndpoint(store: oauthStore(), now: Date()).authenticate(credentials)
         } catch let error as OAuthError where error.code == .invalidClient {
             metrics.clientAuthenticationFailed(endpoint: endpoint)
-            try await limiter.hit(bucket, .clientAuthentication)
+            // The count comes back from the same upsert, so concurrent failures cannot all
+            // slip under the limit between the check above and this one.
+            let window = try await limiter.hit(bucket, .clientAuthentication)
+            if window.hits > RateLimiter.Rule.clientAuthentication.limit {
+                throw RateLimited(retryAfter: window.retryAfter, message: "Too many failed client authentications. Try again later.")
+            }
             throw error
         }
     }
