@@ -90,15 +90,13 @@ actor AccessTokens {
     /// Makes the next `sign` run without a database query.
     func loadKeysIfStale() async throws { try await reloadIfStale() }
 
-    private func reloadIfStale(needing kid: String? = nil) async throws {
+    /// Keys are reloaded every minute (rotation elsewhere); `verify` also reloads for an
+    /// unknown `kid`, at most every 5 seconds, so forged headers cost no queries.
+    private func reloadIfStale() async throws {
         if activeKID == nil {
             try await ensureKey()
-        } else {
-            let age = Date().timeIntervalSince(loadedAt)
-            // An unknown kid may be a key another instance just added, or garbage from a
-            // client: reload for it at most every 5 seconds, so forged headers cost no queries.
-            let unknownKID = kid.map { !knownKIDs.contains($0) } ?? false
-            if age > 60 || (unknownKID && age > 5) { try await reload() }
+        } else if Date().timeIntervalSince(loadedAt) > 60 {
+            try await reload()
         }
     }
 
@@ -126,8 +124,19 @@ actor AccessTokens {
     /// Checks signature, algorithm, expiry, issuer and audience. Revocation is the caller's
     /// second step (`TokenFamilies.isLive`).
     func verify(_ token: String) async throws -> AccessTokenClaims {
-        let kid = Self.kid(of: token)
-        try await reloadIfStale(needing: kid)
+        try await reloadIfStale()
+        do {
+            return try await verifyWithLoadedKeys(token)
+        } catch {
+            // Only a failure reads the header: a key this instance has not seen may be one
+            // another instance just added, so reload (at most every 5 s) and try once more.
+            guard let kid = Self.kid(of: token), !knownKIDs.contains(kid), Date().timeIntervalSince(loadedAt) > 5 else { throw error }
+            try await reload()
+            return try await verifyWithLoadedKeys(token)
+        }
+    }
+
+    private func verifyWithLoadedKeys(_ token: String) async throws -> AccessTokenClaims {
         let claims = try await keys.verify(token, as: AccessTokenClaims.self)
         guard claims.iss.value == issuer, claims.aud.value.contains(Self.audience) else {
             throw JWTError.claimVerificationFailure(failedClaim: claims.iss, reason: "wrong issuer or audience")
