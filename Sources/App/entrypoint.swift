@@ -4,7 +4,13 @@ import Vapor
 @main
 enum Entrypoint {
     static func main() async throws {
-        let env = try Environment.detect()
+        var env = try Environment.detect()
+        // A server runs as production unless told otherwise: Vapor's default, development,
+        // re-reads and re-parses every Leaf template on every render (it cost the console page
+        // most of its time in scripts/bench). `--env development` keeps that for template work.
+        if !CommandLine.arguments.contains(where: { $0 == "--env" || $0 == "-e" || $0.hasPrefix("--env=") }) {
+            env = Environment(name: Environment.production.name, arguments: env.arguments)
+        }
         let config: AppConfig
         do {
             config = try AppConfig.load(from: ProcessInfo.processInfo.environment)

@@ -63,9 +63,32 @@ struct ApplicationService: Sendable {
             .with(\.$bot)
             .with(\.$owner)
         if let after { query = query.filter(\.$id > after) }
-        // Snowflakes of one width sort as strings; ordering by length first keeps it numeric.
         let all = try await query.all()
-        return Array(all.sorted { ($0.id!.count, $0.id!) < ($1.id!.count, $1.id!) }.prefix(limit))
+        return Array(all.sorted { Snowflake.precedes($0.id!, $1.id!) }.prefix(limit))
+    }
+
+    /// What the console's list shows of each application, oldest first.
+    struct Summary {
+        let id: String
+        let name: String
+        let description: String
+        let iconHash: String?
+        let createdAt: Date?
+    }
+
+    /// The console list in one SQLKit query: the Fluent models with their eager loads cost most
+    /// of the page's time (scripts/bench, perf).
+    func summaries() async throws -> [Summary] {
+        let rows = try await sql.select().columns("id", "name", "description", "icon_hash", "created_at")
+            .from(ClientApplication.schema)
+            .where("owner_id", .equal, try actor.requireID()).where("personal", .equal, false)
+            .all()
+        return try rows.map {
+            Summary(id: try $0.decode(column: "id", as: String.self), name: try $0.decode(column: "name", as: String.self),
+                    description: try $0.decode(column: "description", as: String.self),
+                    iconHash: try $0.decode(column: "icon_hash", as: String?.self),
+                    createdAt: try $0.decode(column: "created_at", as: Date?.self))
+        }.sorted { Snowflake.precedes($0.id, $1.id) }
     }
 
     /// The application if the actor owns it; anyone else's is "not found" (SPEC §3.3: 404, never 403).

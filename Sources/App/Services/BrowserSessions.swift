@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// The browser session of one request, loaded lazily: routes that never look at it (static files,
@@ -36,16 +37,35 @@ struct BrowserSessions {
         if !state.loaded {
             state.loaded = true
             if let cookie = state.cookieValue, cookie.count <= 128 {
-                let record = try await BrowserSession.query(on: request.db)
-                    .filter(\.$id == Secrets.sha256Hex(cookie))
-                    .filter(\.$expiresAt > Date())
-                    .with(\.$user)
-                    .first()
-                state.record = record
-                state.user = record?.user
+                (state.record, state.user) = try await Self.load(idHash: Secrets.sha256Hex(cookie), on: request.db)
             }
         }
         return state.record
+    }
+
+    /// The live session and its user in one query: every page needs both, and Fluent's eager
+    /// load took two queries and two model decodes (scripts/bench, perf).
+    private static func load(idHash: String, on database: any Database) async throws -> (BrowserSession?, User?) {
+        let row = try await (database as! any SQLDatabase).raw("""
+            SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at,
+                   u.username, u.email, u.password_hash, u.kind, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+            FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+            WHERE s.id = \(bind: idHash) AND s.expires_at > \(bind: Date())
+            """).first()
+        guard let row else { return (nil, nil) }
+        let userID = try row.decode(column: "user_id", as: UUID?.self)
+        let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                                    expiresAt: try row.decode(column: "expires_at", as: Date.self))
+        record.createdAt = try row.decode(column: "created_at", as: Date?.self)
+        record.$id.exists = true  // a stored row: delete() and update() work on it
+        guard let userID, let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "") else { return (record, nil) }
+        let user = User(id: userID, username: try row.decode(column: "username", as: String.self),
+                        email: try row.decode(column: "email", as: String?.self),
+                        passwordHash: try row.decode(column: "password_hash", as: String?.self), kind: kind)
+        user.createdAt = try row.decode(column: "user_created_at", as: Date?.self)
+        user.updatedAt = try row.decode(column: "user_updated_at", as: Date?.self)
+        user.$id.exists = true
+        return (record, user)
     }
 
     func user() async throws -> User? {

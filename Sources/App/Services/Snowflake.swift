@@ -10,4 +10,8 @@ enum Snowflake {
         let ms = Int64(date.timeIntervalSince1970 * 1000) - epochMilliseconds
         return String(ms << 22 | Int64.random(in: 0..<(1 << 22)))
     }
+
+    /// Creation order. Snowflakes of one width sort as strings; comparing the length first
+    /// keeps it numeric across widths.
+    static func precedes(_ a: String, _ b: String) -> Bool { (a.count, a) < (b.count, b) }
 }

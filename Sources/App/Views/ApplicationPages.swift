@@ -133,8 +133,19 @@ struct ApplicationSettingsPage: Encodable {
 }
 
 extension ClientApplication {
-    var iconURL: String? { iconHash.map { "/icons/\(id ?? "")/\($0)" } }
-    var initial: String { name.first.map { String($0).uppercased() } ?? "?" }
+    var iconURL: String? { ApplicationLook.iconURL(id: id ?? "", hash: iconHash) }
+    var initial: String { ApplicationLook.initial(name) }
+}
+
+extension ApplicationService.Summary {
+    var iconURL: String? { ApplicationLook.iconURL(id: id, hash: iconHash) }
+    var initial: String { ApplicationLook.initial(name) }
+}
+
+/// An application's icon, or the initial shown in its place.
+enum ApplicationLook {
+    static func iconURL(id: String, hash: String?) -> String? { hash.map { "/icons/\(id)/\($0)" } }
+    static func initial(_ name: String) -> String { name.first.map { String($0).uppercased() } ?? "?" }
 }
 
 enum DisplayDate {

@@ -26,9 +26,9 @@ struct ApplicationsController: RouteCollection {
 
     func index(req: Request) async throws -> Response {
         let service = try await req.applicationService()
-        let apps = try await service.list()
+        let apps = try await service.summaries()
         let rows = apps.map {
-            ApplicationListPage.Row(id: $0.id ?? "", name: $0.name, description: $0.description, iconURL: $0.iconURL,
+            ApplicationListPage.Row(id: $0.id, name: $0.name, description: $0.description, iconURL: $0.iconURL,
                                     initial: $0.initial, createdAt: DisplayDate.day($0.createdAt))
         }
         let page = ApplicationListPage(
