@@ -1,4 +1,6 @@
+import Fluent
 import OAuth
+import SQLKit
 import Vapor
 
 /// `POST /oauth2/token/revoke` (RFC 7009) and `POST /oauth2/introspect` (RFC 7662). Both need
@@ -70,24 +72,32 @@ struct RevocationController: RouteCollection {
                 "iat": .init(Int(claims.iat.value.timeIntervalSince1970)), "sub": .init(claims.sub.value),
                 "aud": .init(claims.aud.value), "iss": .init(claims.iss.value), "jti": .init(claims.jti.value),
             ]
-            if let userID = claims.user_id.flatMap(UUID.init(uuidString:)), let user = try await User.find(userID, on: req.db) {
-                body["username"] = .init(user.username)
+            if let userID = claims.user_id.flatMap(UUID.init(uuidString:)), let name = try await username(userID, req.db) {
+                body["username"] = .init(name)
             }
             return body
         case let .refresh(family, clientID, scopes, createdAt, expiresAt, used):
             guard clientID == client.id, !used, (expiresAt ?? .distantFuture) > Date(), try await families.isLive(family),
-                  let row = try await TokenFamily.find(family, on: req.db)
+                  let row = try await (req.db as! any SQLDatabase).select().column("user_id").from(TokenFamily.schema)
+                      .where("id", .equal, family).first()
             else { return inactive }
+            let userID = try row.decode(column: "user_id", as: UUID?.self)
             var body: [String: AnyEncodable] = [
                 "active": .init(true), "scope": .init(scopes), "client_id": .init(clientID), "token_type": .init("refresh_token"),
                 "iat": .init(Int(createdAt.timeIntervalSince1970)), "iss": .init(issuer),
-                "sub": .init(row.userID?.uuidString.lowercased() ?? clientID),
+                "sub": .init(userID?.uuidString.lowercased() ?? clientID),
             ]
             if let expiresAt { body["exp"] = .init(Int(expiresAt.timeIntervalSince1970)) }
-            if let userID = row.userID, let user = try await User.find(userID, on: req.db) { body["username"] = .init(user.username) }
+            if let userID, let name = try await username(userID, req.db) { body["username"] = .init(name) }
             return body
         case nil:
             return inactive
         }
+    }
+
+    /// SQLKit, not the Fluent model: introspection runs per API call of a resource server.
+    private func username(_ id: UUID, _ db: any Database) async throws -> String? {
+        try await (db as! any SQLDatabase).select().column("username").from(User.schema).where("id", .equal, id).first()
+            .map { try $0.decode(column: "username", as: String.self) }
     }
 }
