@@ -126,6 +126,9 @@ public protocol OAuthStore: Sendable {
     func atomically<T: Sendable>(_ body: @escaping @Sendable (any OAuthStore) async throws -> T) async throws -> T
 
     func client(id: String) async throws -> OAuthClient?
+    /// The client, and whether `secret` is one of its live secrets: one lookup where the store
+    /// can make it one (the default asks `client(id:)` then `secretMatches`).
+    func client(id: String, presenting secret: String?, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool)?
     /// Does `secret` match one of the client's live secrets (SPEC §3.4 grace periods)?
     func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool
 
@@ -144,6 +147,14 @@ public protocol OAuthStore: Sendable {
     /// Issues an access token, and a refresh token when `refreshable`, for `grant`. `familyID`
     /// continues a refresh-token family; `fromCode` links a new family to its code.
     func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse
+}
+
+extension OAuthStore {
+    public func client(id: String, presenting secret: String?, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool)? {
+        guard let client = try await client(id: id) else { return nil }
+        guard let secret else { return (client, false) }
+        return (client, try await secretMatches(clientID: id, secret: secret, now: now))
+    }
 }
 
 /// RFC 6749 §5.1 successful response.

@@ -53,11 +53,14 @@ public struct TokenEndpoint: Sendable {
     /// RFC 6749 §2.3 and §3.2.1: confidential clients prove themselves with their secret; public
     /// clients send only `client_id` and must not send a secret.
     public func authenticate(_ credentials: ClientCredentials) async throws -> OAuthClient {
-        guard credentials.clientID.count <= 64, let client = try await store.client(id: credentials.clientID) else {
+        guard credentials.clientID.count <= 64,
+              let found = try await store.client(id: credentials.clientID, presenting: credentials.secret, now: now)
+        else {
             throw OAuthError(.invalidClient, "Unknown client.")
         }
+        let client = found.client
         if client.confidential {
-            guard let secret = credentials.secret, try await store.secretMatches(clientID: client.id, secret: secret, now: now) else {
+            guard credentials.secret != nil, found.secretMatches else {
                 throw OAuthError(.invalidClient, "Client authentication failed.")
             }
         } else if credentials.secret != nil {

@@ -44,6 +44,26 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("The password grant shares the sign-in throttle: 429 with Retry-After and retry_after, and the login form is throttled too")
+    func passwordGrantThrottle() async throws {
+        try await withTestApp { app in
+            let user = try await Fixtures.user(app, "scripter")
+            let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "scripts", personal: true))
+            let client = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
+            let wrong = ["grant_type": "password", "username": "scripter", "password": "not the password"]
+            for _ in 0..<RateLimiter.Rule.loginPerAccount.limit {
+                #expect(try await client.token(wrong).status == .badRequest)
+            }
+            let refused = try await client.token(["grant_type": "password", "username": "scripter", "password": "correct horse battery"])
+            #expect(refused.status == .tooManyRequests)
+            let retryAfter = try #require(refused.headers.first(name: .retryAfter).flatMap { Int($0) })
+            let body = try OAuthTestClient.json(refused)
+            #expect(body["error"] as? String == "invalid_grant")
+            #expect(body["retry_after"] as? Int == retryAfter)
+            #expect(try await Browser(app).signIn("scripter").status == .tooManyRequests)
+        }
+    }
+
     @Test("Application creation: 10 an hour per user, on the REST API and the console; then 429 with retry_after")
     func creationLimit() async throws {
         try await withTestApp { app in
@@ -170,6 +190,7 @@ struct ReliabilityTests {
                 #expect(took >= .milliseconds(900) && took < .seconds(5), "\(path) took \(took)")
             }
             #expect(try await app.testing().sendRequest(.GET, "/healthz").status == .ok)
+            #expect(try await app.testing().sendRequest(.GET, "/metrics").body.string.contains("gatehouse_request_deadline_exceeded_total 2\n"))
         } catch {
             try? await app.asyncShutdown()
             throw error

@@ -24,6 +24,7 @@ struct RequestDeadlineMiddleware: AsyncMiddleware {
             let timer = request.eventLoop.scheduleTask(in: deadline) {
                 guard claim() else { return }
                 request.logger.warning("request exceeded its deadline; answering 503")
+                request.metrics.deadlineExceeded()
                 work.withLockedValue { $0?.cancel() }
                 continuation.resume(throwing: Exceeded())
             }

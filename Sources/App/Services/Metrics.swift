@@ -29,6 +29,10 @@ final class GatehouseMetrics: Sendable {
         registry.makeCounter(descriptor: Self.databaseOutages, labels: []).increment()
     }
 
+    func deadlineExceeded() {
+        registry.makeCounter(descriptor: Self.deadlines, labels: []).increment()
+    }
+
     func exposition() -> String { registry.emitToString() }
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -39,6 +43,7 @@ final class GatehouseMetrics: Sendable {
     private static var latency: MetricNameDescriptor { name("http_request_duration", "seconds", "HTTP request latency by method and route pattern.") }
     private static var tokensIssued: MetricNameDescriptor { name("tokens_issued", "total", "Access tokens issued by the token endpoint, by grant type.") }
     private static var clientAuthFailures: MetricNameDescriptor { name("client_authentication_failures", "total", "Failed client authentications (RFC 6749 §2.3), by endpoint.") }
+    private static var deadlines: MetricNameDescriptor { name("request_deadline_exceeded", "total", "Requests answered 503 because they ran past REQUEST_TIMEOUT.") }
     private static var databaseOutages: MetricNameDescriptor { name("database_unavailable", "total", "Requests answered 503 because the database could not be reached.") }
 }
 

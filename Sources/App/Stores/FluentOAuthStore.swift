@@ -29,11 +29,30 @@ struct FluentOAuthStore: OAuthStore {
     // than the query itself on this path (perf, scripts/bench).
 
     func client(id: String) async throws -> OAuthClient? {
-        guard let row = try await sql.select()
-            .columns("id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id", "bot_public", "bot_require_code_grant")
+        guard let row = try await sql.select().columns(Self.clientColumns.map { SQLColumn($0) })
             .from(ClientApplication.schema).where("id", .equal, id).first()
         else { return nil }
-        return OAuthClient(
+        return try Self.client(from: row)
+    }
+
+    /// The client and its secret check in one round trip (the token endpoint's first step).
+    func client(id: String, presenting secret: String?, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool)? {
+        guard let secret else { return try await client(id: id).map { ($0, false) } }
+        let columns = Self.clientColumns.map { "\"\($0)\"" }.joined(separator: ", ")
+        guard let row = try await sql.raw("""
+            SELECT \(unsafeRaw: columns), EXISTS (SELECT 1 FROM client_secrets WHERE application_id = applications.id
+                AND secret_hash = \(bind: Secrets.sha256Hex(secret)) AND (expires_at IS NULL OR expires_at > \(bind: now))) AS secret_matches
+            FROM applications WHERE id = \(bind: id)
+            """).first()
+        else { return nil }
+        return (try Self.client(from: row), try row.decode(column: "secret_matches", as: Bool.self))
+    }
+
+    private static let clientColumns = ["id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id",
+                                        "bot_public", "bot_require_code_grant"]
+
+    private static func client(from row: any SQLRow) throws -> OAuthClient {
+        OAuthClient(
             id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
             confidential: try row.decode(column: "confidential", as: Bool.self), personal: try row.decode(column: "personal", as: Bool.self),
             ownerID: try row.decode(column: "owner_id", as: UUID.self).uuidString,
