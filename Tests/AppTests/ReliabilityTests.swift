@@ -128,11 +128,7 @@ struct ReliabilityTests {
     func outageAnswers503() async throws {
         // Nothing listens on port 1: every connection attempt is refused, as while PostgreSQL
         // is down. No migrations, no keys: the first request is the first to need the database.
-        let app = try await Application.make(.testing)
-        app.logger.logLevel = .critical
-        app.directory = DirectoryConfiguration(workingDirectory: TestSupport.packageRoot)
-        do {
-            try await configure(app, config: TestSupport.config(.postgres(url: "postgres://gatehouse@127.0.0.1:1/gatehouse")))
+        try await withUnmigratedApp(TestSupport.config(.postgres(url: "postgres://gatehouse@127.0.0.1:1/gatehouse"))) { app in
             let checks: [(HTTPMethod, String, HTTPHeaders, String?)] = [
                 (.GET, "/readyz", [:], nil),
                 (.GET, "/login", [:], nil),
@@ -161,22 +157,14 @@ struct ReliabilityTests {
             #expect(try await app.testing().sendRequest(.GET, "/healthz").status == .ok)
             let metrics = try await app.testing().sendRequest(.GET, "/metrics").body.string
             #expect(metrics.contains("gatehouse_database_unavailable_total"))
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
         }
-        try await app.asyncShutdown()
     }
 
     @Test("A request that takes longer than REQUEST_TIMEOUT answers 503 at the deadline, in each audience's form")
     func requestDeadline() async throws {
-        let app = try await Application.make(.testing)
-        app.logger.logLevel = .critical
-        app.directory = DirectoryConfiguration(workingDirectory: TestSupport.packageRoot)
-        do {
-            var config = TestSupport.config(.sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("deadline-\(UUID()).sqlite").path))
-            config.requestTimeout = 1
-            try await configure(app, config: config)
+        var config = TestSupport.config(.sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("deadline-\(UUID()).sqlite").path))
+        config.requestTimeout = 1
+        try await withUnmigratedApp(config) { app in
             // Stand-ins for a statement that never comes back.
             app.get("oauth2", "token") { _ -> String in try await Task.sleep(for: .seconds(30)); return "late" }
             app.get("api", "v1", "slow") { _ -> String in try await Task.sleep(for: .seconds(30)); return "late" }
@@ -191,11 +179,7 @@ struct ReliabilityTests {
             }
             #expect(try await app.testing().sendRequest(.GET, "/healthz").status == .ok)
             #expect(try await app.testing().sendRequest(.GET, "/metrics").body.string.contains("gatehouse_request_deadline_exceeded_total 2\n"))
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
         }
-        try await app.asyncShutdown()
     }
 
     @Test("A grant's writes roll back together: a failure after the code was used up leaves it usable")

@@ -121,6 +121,22 @@ func withTwoInstances(_ body: (Application, Application) async throws -> Void) a
     }
 }
 
+/// An application configured on `config` and never migrated: for what happens without a
+/// working database, or with a config a test changes.
+func withUnmigratedApp(_ config: AppConfig, _ body: (Application) async throws -> Void) async throws {
+    let app = try await Application.make(.testing)
+    app.logger.logLevel = .critical
+    app.directory = DirectoryConfiguration(workingDirectory: TestSupport.packageRoot)
+    do {
+        try await configure(app, config: config)
+        try await body(app)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}
+
 /// On PostgreSQL, holds one of the bounded test slots while `body` runs.
 private func withSlot(_ body: () async throws -> Void) async throws {
     let slots = TestDatabase.isPostgres ? TestSupport.postgresSlots : nil
