@@ -41,7 +41,10 @@ enum TestSupport {
     static func config(_ database: AppConfig.DatabaseTarget) -> AppConfig {
         AppConfig(
             database: database, issuer: "http://127.0.0.1:8080", accessTokenTTL: 604_800, authCodeTTL: 600,
-            refreshTokenIdleTTL: nil, logLevel: .warning, bcryptCost: 4, postgresConnectionsPerLoop: 1)
+            refreshTokenIdleTTL: nil, logLevel: .warning,
+            // A loaded CI machine must not turn a slow test request into a 503; the deadline
+            // has its own test with its own setting.
+            requestTimeout: 120, bcryptCost: 4, postgresConnectionsPerLoop: 1)
     }
 
     /// Tests run in parallel; on PostgreSQL each app holds connections, so at most this many
