@@ -111,7 +111,9 @@ def proc_cpu_seconds(pid):
 
 
 def machine_busy_seconds():
-    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
+    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait).
+    Steal time is counted as busy, so on a VM whose host is loaded the "other processes" column
+    includes the hypervisor's steal (vmstat's `st`), not only other processes here."""
     with open("/proc/stat") as stat:
         values = [int(v) for v in stat.readline().split()[1:]]
     idle = values[3] + (values[4] if len(values) > 4 else 0)

@@ -106,8 +106,12 @@ actor AccessTokens {
         let type: String
     }
 
+    /// Signs with the keys already loaded: callers load them before any transaction
+    /// (`loadKeysIfStale`), because a reload here, inside a grant's transaction, would wait for
+    /// a second pooled connection while holding the first and its row locks (a deadlock under
+    /// load until the pool timeout, seen in scripts/bench's refresh scenario).
     func sign(subject: Subject, clientID: String, scope: String, familyID: String, now: Date) async throws -> String {
-        try await reloadIfStale()
+        if activeKID == nil { try await ensureKey() }
         guard let kid = activeKID else { throw Abort(.internalServerError, reason: "No signing key") }
         // RFC 7519 NumericDate: whole seconds, as Flume's `iat`/`exp` are read (seeds/003).
         let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))

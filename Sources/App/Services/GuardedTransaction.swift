@@ -7,8 +7,18 @@ extension Database {
     /// scripts/fault_test.py). So after an outage error no ROLLBACK is sent: the connection is
     /// closed instead, and the server rolls the transaction back when the session ends. Other
     /// errors roll back as usual.
+    ///
+    /// A request answered 503 by its deadline is cancelled; its transaction then rolls back
+    /// instead of committing, so the client's view stays true (a refresh it never received
+    /// must not rotate the token, or its retry would look like a reuse).
     func guardedTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard !inTransaction, self is any PostgresDatabase else { return try await transaction(body) }
+        guard !inTransaction, self is any PostgresDatabase else {
+            return try await transaction { tx in
+                let result = try await body(tx)
+                try Task.checkCancellation()
+                return result
+            }
+        }
         // Fluent's `withConnection` scopes a database to one connection and marks it as in a
         // transaction, so nested `transaction` calls in `body` join this one.
         return try await withConnection { connection in
@@ -17,6 +27,7 @@ extension Database {
                 try await sql.raw("BEGIN").run()
                 do {
                     let result = try await body(connection)
+                    try Task.checkCancellation()
                     try await sql.raw("COMMIT").run()
                     return result
                 } catch where DatabaseOutage.isOutage(error) {

@@ -162,6 +162,7 @@ struct FluentOAuthStore: OAuthStore {
     // MARK: Issuing
 
     func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse {
+        if !database.inTransaction { try await tokens.loadKeysIfStale() }  // see AccessTokens.sign
         let userID = grant.userID.flatMap(UUID.init(uuidString:))
         let authorizationID = grant.authorizationID.flatMap(UUID.init(uuidString:))
         let refreshToken = refreshable ? Secrets.random256() : nil
