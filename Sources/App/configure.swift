@@ -22,7 +22,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(SecurityHeadersMiddleware(hsts: config.usesHTTPS))
     app.middleware.use(GatehouseErrorMiddleware(environment: app.environment))
     app.middleware.use(RequestDeadlineMiddleware(deadline: .seconds(Int64(config.requestTimeout))))
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory, defaultFile: nil))
+    app.middleware.use(PublicFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
     app.accessTokens = AccessTokens(database: app.db, issuer: config.issuer, ttl: config.accessTokenTTL)
     Migrations.register(on: app)

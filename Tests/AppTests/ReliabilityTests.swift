@@ -182,6 +182,35 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("A transaction still open when its request is answered 503 at the deadline rolls back; one within it commits")
+    func deadlineRollsBackOpenTransaction() async throws {
+        try await withTestApp { app in
+            // A route-level deadline, nested inside the global one, as a slow grant would meet it;
+            // 2 s, so that the quick write meets it on a loaded machine running tests in parallel.
+            let slow = app.grouped(RequestDeadlineMiddleware(deadline: .seconds(2)))
+            slow.post("test", "write") { req -> String in
+                let bucket = try req.query.get(String.self, at: "bucket")
+                let pause = try req.query.get(Int.self, at: "ms")
+                try await req.db.guardedTransaction { tx in
+                    try await (tx as! any SQLDatabase).raw("INSERT INTO rate_limits (bucket, window_start, hits) VALUES (\(bind: bucket), 0, 1)").run()
+                    try await Task.sleep(for: .milliseconds(pause))
+                }
+                return "written"
+            }
+            func stored(_ bucket: String) async throws -> Bool {
+                try await (app.db as! any SQLDatabase).raw("SELECT hits FROM rate_limits WHERE bucket = \(bind: bucket)").first() != nil
+            }
+            let quick = try await app.testing().sendRequest(.POST, "/test/write?bucket=quick&ms=0")
+            #expect(quick.status == .ok)
+            #expect(try await stored("quick"))
+
+            let late = try await app.testing().sendRequest(.POST, "/test/write?bucket=late&ms=5000")
+            #expect(late.status == .serviceUnavailable)
+            try await Task.sleep(for: .seconds(4))  // the handler finishes its transaction meanwhile
+            #expect(try await stored("late") == false)
+        }
+    }
+
     @Test("A grant's writes roll back together: a failure after the code was used up leaves it usable")
     func grantTransactionRollsBack() async throws {
         try await withTestApp { app in

@@ -2,11 +2,15 @@ import Vapor
 
 /// Writes the session and flash cookies decided while handling the request.
 /// Cookies: `HttpOnly`, `SameSite=Lax`, `Secure` when the issuer is https (SPEC §2).
-struct BrowserSessionMiddleware: AsyncMiddleware {
+/// Futures, not `AsyncMiddleware`, which costs a task per request (see RequestLogMiddleware).
+struct BrowserSessionMiddleware: Middleware {
     let secure: Bool
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response = try await next.respond(to: request)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).map { response in writeCookies(of: request, to: response) }
+    }
+
+    private func writeCookies(of request: Request, to response: Response) -> Response {
         let state = request.sessionState
         if let cookie = state.newCookie {
             response.cookies[BrowserSessions.cookieName] = makeCookie(cookie.value, maxAge: cookie.maxAge)

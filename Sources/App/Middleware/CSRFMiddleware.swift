@@ -3,16 +3,26 @@ import Vapor
 
 /// Synchronizer-token CSRF protection for HTML forms (SPEC §2): every unsafe request must carry
 /// the session's `csrf_token`, compared in constant time. A missing or wrong token is a 403.
-struct CSRFMiddleware: AsyncMiddleware {
+struct CSRFMiddleware: Middleware {
     static let fieldName = "csrf_token"
     /// Route middleware runs before Vapor collects a streamed body, so we collect it here, with
     /// the limit of the routes behind us (64 KiB for forms, more for icon uploads).
     var maxBodySize: ByteCount = "64kb"
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    /// Safe methods pass straight on; only unsafe ones pay for a task (see RequestLogMiddleware).
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         if [.GET, .HEAD, .OPTIONS].contains(request.method) {
-            return try await next.respond(to: request)
+            return next.respond(to: request)
         }
+        // `next` is called from inside the task, so the handler's task inherits its task-local
+        // values (`RequestDeadline`).
+        return request.eventLoop.makeFutureWithTask {
+            try await check(request)
+            return try await next.respond(to: request).get()
+        }
+    }
+
+    private func check(_ request: Request) async throws {
         if request.body.data == nil {
             _ = try await request.body.collect(max: maxBodySize.value).get()
         }
@@ -22,6 +32,5 @@ struct CSRFMiddleware: AsyncMiddleware {
         else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from Gatehouse. Go back, reload the page and try again.")
         }
-        return try await next.respond(to: request)
     }
 }

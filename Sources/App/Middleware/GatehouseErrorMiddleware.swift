@@ -4,7 +4,7 @@ import Vapor
 /// Turns every error into the answer its audience reads (SPEC §3.4, §5.2, §7): JSON envelopes for
 /// `/api`, RFC 6749 §5.2 JSON for the OAuth endpoints, and an HTML page for people. Internal
 /// details stay in the log; the log never gets request bodies or query strings.
-struct GatehouseErrorMiddleware: AsyncMiddleware {
+struct GatehouseErrorMiddleware: Middleware {
     let environment: Environment
 
     enum Audience { case api, oauth, html }
@@ -23,11 +23,10 @@ struct GatehouseErrorMiddleware: AsyncMiddleware {
         return jsonPaths.contains(path)
     }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            return await render(error, for: request)
+    /// A task only for the error path (an HTML error page may read the session).
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { error in
+            request.eventLoop.makeFutureWithTask { await render(error, for: request) }
         }
     }
 

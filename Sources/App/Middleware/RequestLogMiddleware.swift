@@ -4,15 +4,17 @@ import Vapor
 /// metrics. The query string is never logged: codes, tokens and `client_secret` can travel
 /// there (seeds/002 posts its secret in the URL). The id is the caller's `X-Request-Id` when it
 /// sends one (Vapor adopts it), and is echoed back so a client can quote it.
-struct RequestLogMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+///
+/// This and the other global middleware are futures, not `AsyncMiddleware`: Vapor starts a task
+/// and a future hop for every async middleware, per request (scripts/bench).
+struct RequestLogMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let start = ContinuousClock.now
-        do {
-            let response = try await next.respond(to: request)
+        return next.respond(to: request).map { response in
             finish(request, response.status, since: start)
             response.headers.replaceOrAdd(name: .xRequestId, value: request.id)
             return response
-        } catch {
+        }.flatMapErrorThrowing { error in
             finish(request, (error as? any AbortError)?.status ?? .internalServerError, since: start)
             throw error
         }

@@ -8,14 +8,15 @@ extension Database {
     /// closed instead, and the server rolls the transaction back when the session ends. Other
     /// errors roll back as usual.
     ///
-    /// A request answered 503 by its deadline is cancelled; its transaction then rolls back
-    /// instead of committing, so the client's view stays true (a refresh it never received
-    /// must not rotate the token, or its retry would look like a reuse).
+    /// Past the request's deadline (`RequestDeadline`: the client has been answered 503) the
+    /// transaction rolls back instead of committing, so the client's view stays true.
     func guardedTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        // Read here: the pool may run the body below outside this task.
+        let deadline = RequestDeadline.current
         guard !inTransaction, self is any PostgresDatabase else {
             return try await transaction { tx in
                 let result = try await body(tx)
-                try Task.checkCancellation()
+                try RequestDeadline.check(deadline)
                 return result
             }
         }
@@ -27,7 +28,7 @@ extension Database {
                 try await sql.raw("BEGIN").run()
                 do {
                     let result = try await body(connection)
-                    try Task.checkCancellation()
+                    try RequestDeadline.check(deadline)
                     try await sql.raw("COMMIT").run()
                     return result
                 } catch where DatabaseOutage.isOutage(error) {

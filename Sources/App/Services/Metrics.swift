@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Prometheus
 import Vapor
 
@@ -10,11 +11,27 @@ final class GatehouseMetrics: Sendable {
     /// Latency buckets from 1 ms to 5 s: the token path should sit in the first few.
     private static let buckets: [Duration] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000].map { .microseconds(Int64($0 * 1000)) }
 
+    private struct RequestSeries: Hashable {
+        let method: String
+        let route: String
+        let status: UInt
+    }
+
+    /// Each request series' counter and histogram, made once: the registry builds names and
+    /// label strings on every `make…` call, a cost on every request.
+    private let requestSeries = NIOLockedValueBox<[RequestSeries: (Counter, DurationHistogram)]>([:])
+
     func recordRequest(method: String, route: String, status: UInt, duration: Duration) {
-        let labels = [("method", method), ("route", route), ("status", String(status))]
-        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("method", method), ("route", route)], buckets: Self.buckets)
-            .record(duration)
+        let key = RequestSeries(method: method, route: route, status: status)
+        let (counter, histogram) = requestSeries.withLockedValue { series in
+            if let known = series[key] { return known }
+            let made = (registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("route", route), ("status", String(status))]),
+                        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("method", method), ("route", route)], buckets: Self.buckets))
+            series[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     func tokenIssued(grantType: String) {

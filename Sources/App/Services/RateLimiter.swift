@@ -13,6 +13,21 @@ struct RateLimiter {
     struct Status {
         let hits: Int
         let retryAfter: Int  // seconds until the window resets
+
+        init(hits: Int, retryAfter: Int) {
+            self.hits = hits
+            self.retryAfter = retryAfter
+        }
+
+        init(hits: Int, windowStart: Double, rule: Rule, now: Double) {
+            self.init(hits: hits, retryAfter: max(1, Int((windowStart + rule.window - now).rounded(.up))))
+        }
+
+        /// A window read without counting: nil while it is under its limit.
+        init?(blockedWith hits: Int, windowStart: Double, rule: Rule, now: Double) {
+            guard hits >= rule.limit else { return nil }
+            self.init(hits: hits, windowStart: windowStart, rule: rule, now: now)
+        }
     }
 
     let database: any Database
@@ -33,9 +48,8 @@ struct RateLimiter {
             RETURNING hits, window_start
             """).first()
         guard let row else { return Status(hits: 1, retryAfter: Int(rule.window)) }
-        let hits = try row.decode(column: "hits", as: Int.self)
-        let start = try row.decode(column: "window_start", as: Double.self)
-        return Status(hits: hits, retryAfter: max(1, Int((start + rule.window - now).rounded(.up))))
+        return Status(hits: try row.decode(column: "hits", as: Int.self), windowStart: try row.decode(column: "window_start", as: Double.self),
+                      rule: rule, now: now)
     }
 
     /// Reads a bucket without counting: nil when it is under its limit.
@@ -46,10 +60,8 @@ struct RateLimiter {
             WHERE bucket = \(bind: bucket) AND window_start > \(bind: now - rule.window)
             """).first()
         guard let row else { return nil }
-        let hits = try row.decode(column: "hits", as: Int.self)
-        guard hits >= rule.limit else { return nil }
-        let start = try row.decode(column: "window_start", as: Double.self)
-        return Status(hits: hits, retryAfter: max(1, Int((start + rule.window - now).rounded(.up))))
+        return Status(blockedWith: try row.decode(column: "hits", as: Int.self),
+                      windowStart: try row.decode(column: "window_start", as: Double.self), rule: rule, now: now)
     }
 
     func reset(_ bucket: String) async throws {
@@ -70,7 +82,7 @@ struct RateLimited: AbortError {
 
 extension RateLimiter.Rule {
     /// Failed client authentications (RFC 6749 §2.3) for one client id, at the token,
-    /// revocation and introspection endpoints.
+    /// revocation and introspection endpoints (bucket: `clientAuthenticationBucket`).
     static let clientAuthentication = Self(limit: 10, window: 60)
     /// Applications one user may create in an hour (personal clients excepted).
     static let applicationCreation = Self(limit: 10, window: 3600)
@@ -78,4 +90,11 @@ extension RateLimiter.Rule {
     static let loginPerAccount = Self(limit: 5, window: 900)
     /// Failed sign-ins from one address: more, since offices and NATs share addresses.
     static let loginPerAddress = Self(limit: 20, window: 900)
+}
+
+extension RateLimiter {
+    /// The failed-client-authentication bucket of a client id (hashed: ids are caller input).
+    static func clientAuthenticationBucket(_ clientID: String) -> String {
+        "client-auth:" + Secrets.sha256Hex(clientID)
+    }
 }

@@ -35,16 +35,29 @@ struct FluentOAuthStore: OAuthStore {
         return try Self.client(from: row)
     }
 
-    /// The client and its secret check in one round trip (the token endpoint's first step).
+    /// The client, its secret check and its failed-authentication window in one round trip
+    /// (the token, revocation and introspection endpoints' first step). A client locked out by
+    /// failures (`RateLimiter.Rule.clientAuthentication`) is refused with 429 whatever the
+    /// secret, so guessing learns nothing; `Request.authenticateClient` counts the failures.
     func client(id: String, presenting secret: String?, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool)? {
         guard let secret else { return try await client(id: id).map { ($0, false) } }
-        let columns = Self.clientColumns.map { "\"\($0)\"" }.joined(separator: ", ")
+        let columns = Self.clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ")
+        let rule = RateLimiter.Rule.clientAuthentication
+        let seconds = now.timeIntervalSince1970
         guard let row = try await sql.raw("""
             SELECT \(unsafeRaw: columns), EXISTS (SELECT 1 FROM client_secrets WHERE application_id = applications.id
-                AND secret_hash = \(bind: Secrets.sha256Hex(secret)) AND (expires_at IS NULL OR expires_at > \(bind: now))) AS secret_matches
-            FROM applications WHERE id = \(bind: id)
+                AND secret_hash = \(bind: Secrets.sha256Hex(secret)) AND (expires_at IS NULL OR expires_at > \(bind: now))) AS secret_matches,
+              rate_limits.hits AS failures, rate_limits.window_start AS failures_since
+            FROM applications LEFT JOIN rate_limits ON rate_limits.bucket = \(bind: RateLimiter.clientAuthenticationBucket(id))
+                AND rate_limits.window_start > \(bind: seconds - rule.window)
+            WHERE applications.id = \(bind: id)
             """).first()
         else { return nil }
+        if let failures = try row.decode(column: "failures", as: Int?.self),
+           let blocked = RateLimiter.Status(blockedWith: failures, windowStart: try row.decode(column: "failures_since", as: Double.self),
+                                            rule: rule, now: seconds) {
+            throw RateLimited(retryAfter: blocked.retryAfter, message: "Too many failed client authentications. Try again later.")
+        }
         return (try Self.client(from: row), try row.decode(column: "secret_matches", as: Bool.self))
     }
 
@@ -233,6 +246,31 @@ struct TokenFamilies {
         let row = try await (database as! any SQLDatabase).select().column("id").from(TokenFamily.schema)
             .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null).first()
         return row != nil
+    }
+
+    struct TokenUser: Sendable {
+        let username: String
+        let email: String?
+        let kind: User.Kind
+    }
+
+    struct LiveFamily: Sendable {
+        let user: TokenUser?
+    }
+
+    /// `isLive`, with the family's user in the same statement: the bearer check of every API
+    /// call, so `/users/@me` costs one round trip (scripts/bench).
+    func liveFamily(_ id: UUID) async throws -> LiveFamily? {
+        guard let row = try await (database as! any SQLDatabase).raw("""
+            SELECT users.username, users.email, users.kind FROM token_families
+            LEFT JOIN users ON users.id = token_families.user_id
+            WHERE token_families.id = \(bind: id) AND token_families.revoked_at IS NULL
+            """).first()
+        else { return nil }
+        guard let username = try row.decode(column: "username", as: String?.self),
+              let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "")
+        else { return LiveFamily(user: nil) }
+        return LiveFamily(user: TokenUser(username: username, email: try row.decode(column: "email", as: String?.self), kind: kind))
     }
 }
 

@@ -16,18 +16,15 @@ struct UsersAPIController: RouteCollection {
         routes.get("users", "@me", use: me)
     }
 
+    /// No query of its own: the bearer check read the user with the token's family (the
+    /// hottest API call, scripts/bench).
     func me(req: Request) async throws -> UserDTO {
         let principal = try req.principal(requiring: .identify)
-        // SQLKit, not the Fluent model: this is the hottest API call (scripts/bench).
-        guard let userID = principal.userID,
-              let row = try await (req.db as! any SQLDatabase).select().columns("username", "email", "kind")
-                  .from(User.schema).where("id", .equal, userID).first(),
-              let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String.self))
-        else {
+        guard let userID = principal.userID, let user = principal.user else {
             throw APIError(status: .unauthorized, body: APIErrorBody(code: "UNAUTHORIZED", message: "This token does not belong to a user."))
         }
-        return UserDTO(id: userID.uuidString.lowercased(), username: try row.decode(column: "username", as: String.self),
-                       email: principal.scopes.allows(.email) ? try row.decode(column: "email", as: String?.self) : nil,
-                       bot: kind == .bot, type: kind.rawValue)
+        return UserDTO(id: userID.uuidString.lowercased(), username: user.username,
+                       email: principal.scopes.allows(.email) ? user.email : nil,
+                       bot: user.kind == .bot, type: user.kind.rawValue)
     }
 }
