@@ -147,7 +147,7 @@ final class AccessTokens: Sendable {
     }
 
     /// Checks signature, algorithm, expiry, issuer and audience. Revocation is the caller's
-    /// second step (`TokenFamilies.isLive`).
+    /// second step (`TokenFamilies.liveFamily`).
     func verify(_ token: String) async throws -> AccessTokenClaims {
         try await reloadIfStale()
         do {

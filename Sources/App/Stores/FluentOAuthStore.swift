@@ -242,12 +242,6 @@ struct TokenFamilies {
             .run()
     }
 
-    func isLive(_ id: UUID) async throws -> Bool {
-        let row = try await (database as! any SQLDatabase).select().column("id").from(TokenFamily.schema)
-            .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null).first()
-        return row != nil
-    }
-
     struct TokenUser: Sendable {
         let username: String
         let email: String?
@@ -255,22 +249,25 @@ struct TokenFamilies {
     }
 
     struct LiveFamily: Sendable {
+        let userID: UUID?
         let user: TokenUser?
     }
 
-    /// `isLive`, with the family's user in the same statement: the bearer check of every API
-    /// call, so `/users/@me` costs one round trip (scripts/bench).
+    /// nil unless the family is live (not revoked); with the family's user read in the same
+    /// statement: the bearer check of every API call and introspection, so `/users/@me` costs
+    /// one round trip (scripts/bench).
     func liveFamily(_ id: UUID) async throws -> LiveFamily? {
         guard let row = try await (database as! any SQLDatabase).raw("""
-            SELECT users.username, users.email, users.kind FROM token_families
+            SELECT token_families.user_id, users.username, users.email, users.kind FROM token_families
             LEFT JOIN users ON users.id = token_families.user_id
             WHERE token_families.id = \(bind: id) AND token_families.revoked_at IS NULL
             """).first()
         else { return nil }
+        let userID = try row.decode(column: "user_id", as: UUID?.self)
         guard let username = try row.decode(column: "username", as: String?.self),
               let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "")
-        else { return LiveFamily(user: nil) }
-        return LiveFamily(user: TokenUser(username: username, email: try row.decode(column: "email", as: String?.self), kind: kind))
+        else { return LiveFamily(userID: userID, user: nil) }
+        return LiveFamily(userID: userID, user: TokenUser(username: username, email: try row.decode(column: "email", as: String?.self), kind: kind))
     }
 }
 

@@ -19,7 +19,12 @@ extension Request {
         var result: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String? { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            // Foundation's string work only where there is something to decode: most token
+            // request values are plain (scripts/bench).
+            func decode(_ s: Substring) -> String? {
+                let plain = s.contains("+") ? String(s).replacingOccurrences(of: "+", with: " ") : String(s)
+                return plain.contains("%") ? plain.removingPercentEncoding : plain
+            }
             guard let name = decode(parts[0]), name.utf8.count <= 8192 else { continue }
             let value = parts.count > 1 ? decode(parts[1]) : ""
             guard let value, value.utf8.count <= 8192, result[name] == nil else { continue }

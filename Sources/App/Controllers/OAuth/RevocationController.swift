@@ -65,39 +65,30 @@ struct RevocationController: RouteCollection {
         let issuer = req.application.config.issuer
         switch try await TokenLookup(database: req.db, tokens: req.application.accessTokens).find(token) {
         case let .access(claims, family):
-            guard claims.client_id == client.id, try await families.isLive(family) else { return inactive }
+            guard claims.client_id == client.id, let live = try await families.liveFamily(family) else { return inactive }
             var body: [String: AnyEncodable] = [
                 "active": .init(true), "scope": .init(claims.scope), "client_id": .init(claims.client_id),
                 "token_type": .init("Bearer"), "exp": .init(Int(claims.exp.value.timeIntervalSince1970)),
                 "iat": .init(Int(claims.iat.value.timeIntervalSince1970)), "sub": .init(claims.sub.value),
                 "aud": .init(claims.aud.value), "iss": .init(claims.iss.value), "jti": .init(claims.jti.value),
             ]
-            if let userID = claims.user_id.flatMap(UUID.init(uuidString:)), let name = try await username(userID, req.db) {
-                body["username"] = .init(name)
-            }
+            if let name = live.user?.username { body["username"] = .init(name) }
             return body
         case let .refresh(family, clientID, scopes, createdAt, expiresAt, used):
-            guard clientID == client.id, !used, (expiresAt ?? .distantFuture) > Date(), try await families.isLive(family),
-                  let row = try await (req.db as! any SQLDatabase).select().column("user_id").from(TokenFamily.schema)
-                      .where("id", .equal, family).first()
+            guard clientID == client.id, !used, (expiresAt ?? .distantFuture) > Date(),
+                  let live = try await families.liveFamily(family)
             else { return inactive }
-            let userID = try row.decode(column: "user_id", as: UUID?.self)
+            let userID = live.userID
             var body: [String: AnyEncodable] = [
                 "active": .init(true), "scope": .init(scopes), "client_id": .init(clientID), "token_type": .init("refresh_token"),
                 "iat": .init(Int(createdAt.timeIntervalSince1970)), "iss": .init(issuer),
                 "sub": .init(userID?.uuidString.lowercased() ?? clientID),
             ]
             if let expiresAt { body["exp"] = .init(Int(expiresAt.timeIntervalSince1970)) }
-            if let userID, let name = try await username(userID, req.db) { body["username"] = .init(name) }
+            if let name = live.user?.username { body["username"] = .init(name) }
             return body
         case nil:
             return inactive
         }
-    }
-
-    /// SQLKit, not the Fluent model: introspection runs per API call of a resource server.
-    private func username(_ id: UUID, _ db: any Database) async throws -> String? {
-        try await (db as! any SQLDatabase).select().column("username").from(User.schema).where("id", .equal, id).first()
-            .map { try $0.decode(column: "username", as: String.self) }
     }
 }
