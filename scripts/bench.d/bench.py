@@ -72,6 +72,8 @@ class Scenario:
     one_connection_per_thread: bool = False
     # Growth rows: the small-database scenario they are compared with.
     baseline: Optional[str] = None
+    # Reference rows (no target): what this machine allows at all, for reading the others.
+    reference: bool = False
     results: list = field(default_factory=list)
     warmup: Optional[dict] = None
     peak_rss_kb: int = 0
@@ -282,6 +284,12 @@ class Bench:
         return [self.static_row("POST", "/oauth2/introspect", '"active":true', body="token=" + u["access_token"],
                                 authorization=self.basic, content_type=FORM) for u in self.users]
 
+    def rows_health(self):
+        return [self.static_row("GET", "/healthz", '"status":"ok"')]
+
+    def rows_ready(self):
+        return [self.static_row("GET", "/readyz", '"database":"ok"')]
+
     def rows_console(self):
         return [self.static_row("GET", "/developers/applications", f"Console app {CONSOLE_APPS:02d}", cookie=self.console_cookie)]
 
@@ -300,6 +308,12 @@ class Bench:
 
     def define_scenarios(self):
         a = self.args
+        # The floor: the same server and middleware with no database work (/healthz), and with
+        # one trivial statement (/readyz: SELECT 1). Every scenario below costs at least these.
+        floor_http = Scenario("floor-http", "reference: GET /healthz (no database)", "static.lua", self.rows_health,
+                              "none (the framework's floor)", reference=True)
+        floor_db = Scenario("floor-db", "reference: GET /readyz (one SELECT 1)", "static.lua", self.rows_ready,
+                            "none (one round trip's floor)", reference=True)
         cc = Scenario("cc", "POST /oauth2/token client_credentials (Basic)", "static.lua", self.rows_client_credentials,
                       "≥ 3,000 req/s, p99 < 25 ms", min_rate=3000, max_p99_ms=25)
         me = Scenario("me", "GET /api/v1/users/@me (JWT)", "static.lua", self.rows_me,
@@ -316,10 +330,11 @@ class Bench:
                              "within 10% of the small database", baseline="cc")
         growth_me = Scenario("growth-me", "growth: GET /api/v1/users/@me", "static.lua", self.rows_me,
                              "within 10% of the small database", baseline="me")
-        for s in (cc, me, introspect, flow, refresh, console, growth_cc, growth_me):
+        for s in (floor_http, floor_db, cc, me, introspect, flow, refresh, console, growth_cc, growth_me):
             self.scenarios[s.key] = s
         wanted = set(a.only.split(",")) if a.only else None
-        self.small = [s for s in (cc, me, introspect, flow, refresh, console) if not wanted or s.key in wanted]
+        self.small = [s for s in (floor_http, floor_db, cc, me, introspect, flow, refresh, console)
+                      if not wanted or s.key in wanted or (s.reference and "floor" in wanted)]
         self.growth = [] if a.no_growth or (wanted and "growth" not in wanted) else [growth_cc, growth_me]
 
     # --- running -----------------------------------------------------------------------------
@@ -482,6 +497,8 @@ class Bench:
             met = met and p99 is not None and p99 < s.max_p99_ms
         if s.key == "refresh":
             met = met and sum(r["reuse"] for r in s.results) == 0
+        if s.reference:
+            met = None
         diff = None
         if s.baseline:
             base = self.scenarios[s.baseline]
@@ -728,7 +745,7 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=2,
                         help="wrk threads for the stateless scenarios (2); stateful ones use one per connection")
     parser.add_argument("--quick", action="store_true", help="5 s × 1 run after a 2 s warm-up, for iterating")
-    parser.add_argument("--only", help="comma-separated scenarios: cc, me, introspect, flow, refresh, console, growth")
+    parser.add_argument("--only", help="comma-separated scenarios: floor, cc, me, introspect, flow, refresh, console, growth")
     parser.add_argument("--no-growth", action="store_true", help="skip the 1,000,000-token growth scenarios")
     parser.add_argument("--growth-tokens", type=int, default=1_000_000, help="refresh tokens in the growth data set")
     parser.add_argument("--growth-apps", type=int, default=100_000, help="applications in the growth data set")
