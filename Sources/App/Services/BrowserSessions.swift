@@ -46,12 +46,7 @@ struct BrowserSessions {
     /// The live session and its user in one query: every page needs both, and Fluent's eager
     /// load took two queries and two model decodes (scripts/bench, perf).
     private static func load(idHash: String, on database: any Database) async throws -> (BrowserSession?, User?) {
-        let row = try await (database as! any SQLDatabase).raw("""
-            SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at,
-                   u.username, u.email, u.password_hash, u.kind, u.created_at AS user_created_at, u.updated_at AS user_updated_at
-            FROM sessions s LEFT JOIN users u ON u.id = s.user_id
-            WHERE s.id = \(bind: idHash) AND s.expires_at > \(bind: Date())
-            """).first()
+        let row = try await database.rows(SessionWithUser.self, [.text(idHash), .date(Date())]).first
         guard let row else { return (nil, nil) }
         let userID = try row.decode(column: "user_id", as: UUID?.self)
         let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: try row.decode(column: "csrf_token", as: String.self),
@@ -123,4 +118,14 @@ extension Request {
     }
 
     var sessions: BrowserSessions { BrowserSessions(request: self) }
+}
+
+/// Every page's first statement: the session and its user, in one join.
+private enum SessionWithUser: HotQuery {
+    static let sql = """
+        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at,
+               u.username, u.email, u.password_hash, u.kind, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+        FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.expires_at > $2
+        """
 }

@@ -41,17 +41,12 @@ struct FluentOAuthStore: OAuthStore {
     /// secret, so guessing learns nothing; `Request.authenticateClient` counts the failures.
     func client(id: String, presenting secret: String?, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool)? {
         guard let secret else { return try await client(id: id).map { ($0, false) } }
-        let columns = Self.clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ")
         let rule = RateLimiter.Rule.clientAuthentication
         let seconds = now.timeIntervalSince1970
-        guard let row = try await sql.raw("""
-            SELECT \(unsafeRaw: columns), EXISTS (SELECT 1 FROM client_secrets WHERE application_id = applications.id
-                AND secret_hash = \(bind: Secrets.sha256Hex(secret)) AND (expires_at IS NULL OR expires_at > \(bind: now))) AS secret_matches,
-              rate_limits.hits AS failures, rate_limits.window_start AS failures_since
-            FROM applications LEFT JOIN rate_limits ON rate_limits.bucket = \(bind: RateLimiter.clientAuthenticationBucket(id))
-                AND rate_limits.window_start > \(bind: seconds - rule.window)
-            WHERE applications.id = \(bind: id)
-            """).first()
+        guard let row = try await database.rows(ClientLookup.self, [
+            .text(id), .text(Secrets.sha256Hex(secret)), .date(now),
+            .text(RateLimiter.clientAuthenticationBucket(id)), .double(seconds - rule.window),
+        ]).first
         else { return nil }
         if let failures = try row.decode(column: "failures", as: Int?.self),
            let blocked = RateLimiter.Status(blockedWith: failures, windowStart: try row.decode(column: "failures_since", as: Double.self),
@@ -63,6 +58,24 @@ struct FluentOAuthStore: OAuthStore {
 
     private static let clientColumns = ["id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id",
                                         "bot_public", "bot_require_code_grant"]
+
+    private enum ClientLookup: HotQuery {
+        static let sql = """
+            SELECT \(FluentOAuthStore.clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ")),
+              EXISTS (SELECT 1 FROM client_secrets WHERE application_id = applications.id
+                AND secret_hash = $2 AND (expires_at IS NULL OR expires_at > $3)) AS secret_matches,
+              rate_limits.hits AS failures, rate_limits.window_start AS failures_since
+            FROM applications LEFT JOIN rate_limits ON rate_limits.bucket = $4 AND rate_limits.window_start > $5
+            WHERE applications.id = $1
+            """
+    }
+
+    private enum InsertFamily: HotQuery {
+        static let sql = """
+            INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """
+    }
 
     private static func client(from row: any SQLRow) throws -> OAuthClient {
         OAuthClient(
@@ -125,14 +138,7 @@ struct FluentOAuthStore: OAuthStore {
 
     func redeemRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
         let hash = Secrets.sha256Hex(token)
-        let row = try await sql.update("refresh_tokens")
-            .set("used_at", to: now)
-            .where("token_hash", .equal, hash)
-            .where("application_id", .equal, clientID)
-            .where("used_at", .is, SQLLiteral.null)
-            .where { $0.where("expires_at", .is, SQLLiteral.null).orWhere("expires_at", .greaterThan, now) }
-            .returning("family_id", "scopes")
-            .first()
+        let row = try await database.rows(UseRefreshToken.self, [.date(now), .text(hash), .text(clientID)]).first
         guard let row else {
             let used = try await sql.select().column("family_id").from("refresh_tokens")
                 .where("token_hash", .equal, hash).where("application_id", .equal, clientID)
@@ -141,14 +147,25 @@ struct FluentOAuthStore: OAuthStore {
             return .reused(familyID: try used.decode(column: "family_id", as: UUID.self).uuidString)
         }
         let familyID = try row.decode(column: "family_id", as: UUID.self)
-        guard let family = try await sql.select().columns("user_id", "authorization_id", "revoked_at")
-            .from(TokenFamily.schema).where("id", .equal, familyID).first()
-        else { return .unknown }
+        guard let family = try await database.rows(RefreshFamily.self, [.uuid(familyID)]).first else { return .unknown }
         return .redeemed(RefreshGrantRecord(
             familyID: familyID.uuidString, clientID: clientID, userID: try family.decode(column: "user_id", as: UUID?.self)?.uuidString,
             authorizationID: try family.decode(column: "authorization_id", as: UUID?.self)?.uuidString,
             scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
             revoked: try family.decode(column: "revoked_at", as: Date?.self) != nil))
+    }
+
+    /// Uses the token up: one conditional UPDATE, so of concurrent uses exactly one wins.
+    private enum UseRefreshToken: HotQuery {
+        static let sql = """
+            UPDATE refresh_tokens SET used_at = $1
+            WHERE token_hash = $2 AND application_id = $3 AND used_at IS NULL AND (expires_at IS NULL OR expires_at > $1)
+            RETURNING family_id, scopes
+            """
+    }
+
+    private enum RefreshFamily: HotQuery {
+        static let sql = "SELECT user_id, authorization_id, revoked_at FROM token_families WHERE id = $1"
     }
 
     func revokeFamily(_ familyID: String) async throws {
@@ -188,11 +205,8 @@ struct FluentOAuthStore: OAuthStore {
             let tx = db as! any SQLDatabase
             let family = familyID.flatMap(UUID.init(uuidString:)) ?? UUID()
             if familyID == nil {
-                try await tx.insert(into: TokenFamily.schema)
-                    .columns("id", "application_id", "user_id", "authorization_id", "code_hash", "grant_type", "created_at")
-                    .values(SQLBind(family), SQLBind(grant.clientID), SQLBind(userID), SQLBind(authorizationID), SQLBind(codeHash),
-                            SQLBind(grant.grantType), SQLBind(now))
-                    .run()
+                _ = try await db.rows(InsertFamily.self, [.uuid(family), .text(grant.clientID), .uuid(userID), .uuid(authorizationID),
+                                                          .text(codeHash), .text(grant.grantType), .date(now)])
             }
             if let refreshToken {
                 try await tx.insert(into: "refresh_tokens")
@@ -248,6 +262,14 @@ struct TokenFamilies {
         let kind: User.Kind
     }
 
+    private enum LiveFamilyQuery: HotQuery {
+        static let sql = """
+            SELECT token_families.user_id, users.username, users.email, users.kind FROM token_families
+            LEFT JOIN users ON users.id = token_families.user_id
+            WHERE token_families.id = $1 AND token_families.revoked_at IS NULL
+            """
+    }
+
     struct LiveFamily: Sendable {
         let userID: UUID?
         let user: TokenUser?
@@ -257,12 +279,7 @@ struct TokenFamilies {
     /// statement: the bearer check of every API call and introspection, so `/users/@me` costs
     /// one round trip (scripts/bench).
     func liveFamily(_ id: UUID) async throws -> LiveFamily? {
-        guard let row = try await (database as! any SQLDatabase).raw("""
-            SELECT token_families.user_id, users.username, users.email, users.kind FROM token_families
-            LEFT JOIN users ON users.id = token_families.user_id
-            WHERE token_families.id = \(bind: id) AND token_families.revoked_at IS NULL
-            """).first()
-        else { return nil }
+        guard let row = try await database.rows(LiveFamilyQuery.self, [.uuid(id)]).first else { return nil }
         let userID = try row.decode(column: "user_id", as: UUID?.self)
         guard let username = try row.decode(column: "username", as: String?.self),
               let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "")
