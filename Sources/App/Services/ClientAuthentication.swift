@@ -14,10 +14,10 @@ extension Request {
         } catch let error as OAuthError where error.code == .invalidClient {
             metrics.clientAuthenticationFailed(endpoint: endpoint)
             // The count comes back from the same upsert, so concurrent failures cannot all
-            // slip under the limit between the check above and this one.
+            // slip under the limit between the store's read and this one.
             let window = try await RateLimiter(database: db).hit(RateLimiter.clientAuthenticationBucket(credentials.clientID), .clientAuthentication)
             if window.hits > RateLimiter.Rule.clientAuthentication.limit {
-                throw RateLimited(retryAfter: window.retryAfter, message: "Too many failed client authentications. Try again later.")
+                throw RateLimited.clientAuthentication(retryAfter: window.retryAfter)
             }
             throw error
         }

@@ -76,6 +76,10 @@ struct RateLimited: AbortError {
     let message: String
 
     var status: HTTPResponseStatus { .tooManyRequests }
+
+    static func clientAuthentication(retryAfter: Int) -> RateLimited {
+        RateLimited(retryAfter: retryAfter, message: "Too many failed client authentications. Try again later.")
+    }
     var reason: String { message }
     var headers: HTTPHeaders { ["Retry-After": String(retryAfter)] }
 }

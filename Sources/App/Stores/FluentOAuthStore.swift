@@ -51,7 +51,7 @@ struct FluentOAuthStore: OAuthStore {
         if let failures = try row.decode(column: "failures", as: Int?.self),
            let blocked = RateLimiter.Status(blockedWith: failures, windowStart: try row.decode(column: "failures_since", as: Double.self),
                                             rule: rule, now: seconds) {
-            throw RateLimited(retryAfter: blocked.retryAfter, message: "Too many failed client authentications. Try again later.")
+            throw RateLimited.clientAuthentication(retryAfter: blocked.retryAfter)
         }
         return (try Self.client(from: row), try row.decode(column: "secret_matches", as: Bool.self))
     }
