@@ -202,6 +202,20 @@ class Person:
         assert code, f"no code in consent answer {approved.status_code} {approved.headers.get('Location', '').split('?')[0]}"
         return code
 
+    def consent_to(self, url, decision="approve"):
+        """Opens an authorization URL that a client library built, and presses `decision` on the
+        consent page. Returns the answer that sends the browser away: the redirect toward the
+        client (never followed: nothing needs to listen at its redirect URI). When Gatehouse
+        answers the GET with anything but a consent page — a redirect (to the client for
+        `prompt=none` or an error, to /login when signed out) or an error page — that answer is
+        returned instead."""
+        page = self.http.get(url, allow_redirects=False, timeout=self.timeout)
+        if page.is_redirect or 'name="decision"' not in page.text:
+            return page
+        form = approval(page.text)
+        form["decision"] = decision
+        return self.http.post(f"{self.base}/oauth2/authorize", data=form, allow_redirects=False, timeout=self.timeout)
+
 
 def approval(consent_html):
     """The consent page's form, with the approve button pressed."""

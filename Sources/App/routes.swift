@@ -5,9 +5,12 @@ func routes(_ app: Application) throws {
     try app.register(collection: HealthController())
     try app.register(collection: IconController())
 
-    // OAuth JSON endpoints (SPEC §5.2, §5.3).
-    try app.register(collection: TokenController())
-    try app.register(collection: RevocationController())
+    // OAuth and OpenID Connect JSON endpoints (SPEC §5.2, §5.3, §8); browser clients may call
+    // the token, revocation and userinfo endpoints from their redirect URIs' origins.
+    let browserClients = app.grouped(ClientCORSMiddleware())
+    try browserClients.register(collection: TokenController())
+    try browserClients.register(collection: RevocationController())
+    try browserClients.register(collection: UserinfoController())
     try app.register(collection: MetadataController())
 
     // HTML pages: browser sessions, CSRF on every unsafe request.
@@ -17,6 +20,9 @@ func routes(_ app: Application) throws {
     try pages.register(collection: SessionController())
     try pages.register(collection: RegistrationController())
     try pages.register(collection: AuthorizeController())
+    // RP-initiated logout: relying parties POST here without our CSRF token; the controller
+    // checks it on the confirmation form itself.
+    try browser.register(collection: LogoutController())
 
     let signedIn = pages.grouped(RequireSignInMiddleware())
     try signedIn.register(collection: PasswordController())

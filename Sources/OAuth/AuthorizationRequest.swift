@@ -4,16 +4,20 @@ import Foundation
 /// client and redirect URI first — when either is bad, the user sees an error page and is never
 /// redirected — and only then everything else, whose errors go back to the client.
 public struct AuthorizationRequest: Sendable, Equatable {
-    public enum Prompt: String, Sendable { case consent, none }
-
     public let client: OAuthClient
     /// The URI the response goes to: the one sent, or the single registered one.
     public let redirectURI: String
     public let redirectURIWasSent: Bool
     public let scopes: ScopeSet
     public let state: String?
-    public let prompt: Prompt
     public let codeChallenge: String?
+    /// OpenID Connect Core §3.1.2.1: nonce, prompt, max_age, login_hint, id_token_hint.
+    public let openID: OpenIDParameters
+
+    /// OpenID Connect Core §3.1.2.1: `openid` makes this an OpenID Connect request.
+    public var isOpenID: Bool { scopes.scopes.contains(.openid) }
+    /// SPEC §5.1: `prompt=none` never shows a page.
+    public var isSilent: Bool { openID.prompts.contains(.none) }
 
     /// Where an invalid request ends.
     public enum Failure: Error, Equatable {
@@ -53,8 +57,9 @@ public struct AuthorizationRequest: Sendable, Equatable {
         return (client, client.redirectURIs[0], false)
     }
 
-    /// Step 2: everything else, for a signed-in `user`.
-    public static func validate(_ parameters: [String: String], client: OAuthClient, redirectURI: String, redirectURIWasSent: Bool, user: OAuthUser) throws(Failure) -> AuthorizationRequest {
+    /// Step 2: everything else. `user` is nil before sign-in: the checks that need to know who
+    /// asks (the bot's owner) wait until then.
+    public static func validate(_ parameters: [String: String], client: OAuthClient, redirectURI: String, redirectURIWasSent: Bool, user: OAuthUser?) throws(Failure) -> AuthorizationRequest {
         let state = parameters["state"].flatMap { $0.isEmpty ? nil : $0 }
         func fail(_ code: OAuthError.Code, _ description: String) -> Failure {
             .redirect(OAuthError(code, description), redirectURI: redirectURI, state: state)
@@ -75,17 +80,13 @@ public struct AuthorizationRequest: Sendable, Equatable {
         if scopes.scopes.contains(.bot) {
             guard client.hasBot else { throw fail(.invalidScope, "This application has no bot.") }
             // SPEC §4: only the owner may add a private bot.
-            guard client.botPublic || user.id == client.ownerID else {
+            guard client.botPublic || user == nil || user?.id == client.ownerID else {
                 throw fail(.accessDenied, "Only the owner of this application can add its bot.")
             }
         }
 
-        let prompt: Prompt
-        switch parameters["prompt"] {
-        case nil, "", "consent": prompt = .consent
-        case "none": prompt = .none
-        default: throw fail(.invalidRequest, "prompt must be none or consent.")
-        }
+        let openID: OpenIDParameters
+        do { openID = try OpenIDParameters.parse(parameters) } catch { throw .redirect(error, redirectURI: redirectURI, state: state) }
 
         let challenge = parameters["code_challenge"].flatMap { $0.isEmpty ? nil : $0 }
         let method = parameters["code_challenge_method"].flatMap { $0.isEmpty ? nil : $0 }
@@ -101,7 +102,7 @@ public struct AuthorizationRequest: Sendable, Equatable {
         }
 
         return AuthorizationRequest(client: client, redirectURI: redirectURI, redirectURIWasSent: redirectURIWasSent,
-                                    scopes: scopes, state: state, prompt: prompt, codeChallenge: challenge)
+                                    scopes: scopes, state: state, codeChallenge: challenge, openID: openID)
     }
 
     /// SPEC §5.1: `bot` with `bot_require_code_grant=false` and no other scope completes at approval.
@@ -120,8 +121,10 @@ public enum AuthorizationResponse {
         append(to: redirectURI, [("error", error.code.rawValue), ("error_description", error.description), ("state", state), ("iss", issuer)])
     }
 
-    static func append(to uri: String, _ items: [(String, String?)]) -> String {
+    /// `uri` with the non-nil items added to its query (also the logout redirect's `state`).
+    public static func append(to uri: String, _ items: [(String, String?)]) -> String {
         let query = items.compactMap { name, value in value.map { "\(name)=\(formEncode($0))" } }.joined(separator: "&")
+        if query.isEmpty { return uri }
         let fragmentless = uri  // registered URIs never carry fragments (RedirectURI.validate)
         return fragmentless + (fragmentless.contains("?") ? "&" : "?") + query
     }

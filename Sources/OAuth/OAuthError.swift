@@ -16,6 +16,8 @@ public struct OAuthError: Error, Equatable, Sendable {
         // OpenID Connect Core §3.1.2.6, used by `prompt=none`
         case loginRequired = "login_required"
         case consentRequired = "consent_required"
+        case requestNotSupported = "request_not_supported"
+        case requestURINotSupported = "request_uri_not_supported"
         // RFC 6750 §3.1
         case invalidToken = "invalid_token"
         case insufficientScope = "insufficient_scope"

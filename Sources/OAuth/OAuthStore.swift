@@ -13,9 +13,14 @@ public struct OAuthClient: Sendable, Equatable {
     public let hasBot: Bool
     public let botPublic: Bool
     public let botRequireCodeGrant: Bool
+    /// OpenID Connect Registration §2 `id_token_signed_response_alg`.
+    public let idTokenAlgorithm: IDTokenAlgorithm
+    /// OpenID Connect RP-Initiated Logout §3.1: where a logout may send the user back.
+    public let postLogoutRedirectURIs: [String]
 
     public init(id: String, name: String, confidential: Bool, personal: Bool, ownerID: String, redirectURIs: [String],
-                hasBot: Bool = false, botPublic: Bool = false, botRequireCodeGrant: Bool = false) {
+                hasBot: Bool = false, botPublic: Bool = false, botRequireCodeGrant: Bool = false,
+                idTokenAlgorithm: IDTokenAlgorithm = .rs256, postLogoutRedirectURIs: [String] = []) {
         self.id = id
         self.name = name
         self.confidential = confidential
@@ -25,6 +30,8 @@ public struct OAuthClient: Sendable, Equatable {
         self.hasBot = hasBot
         self.botPublic = botPublic
         self.botRequireCodeGrant = botRequireCodeGrant
+        self.idTokenAlgorithm = idTokenAlgorithm
+        self.postLogoutRedirectURIs = postLogoutRedirectURIs
     }
 }
 
@@ -50,9 +57,11 @@ public struct CodeGrantRecord: Sendable, Equatable {
     public let scopes: ScopeSet
     public let codeChallenge: String?
     public let expiresAt: Date
+    /// OpenID Connect Core §3.1.3.6: the sign-in, session and nonce the ID token reports.
+    public let openID: OpenIDContext?
 
     public init(clientID: String, userID: String, authorizationID: String, redirectURI: String, redirectURIWasSent: Bool,
-                scopes: ScopeSet, codeChallenge: String?, expiresAt: Date) {
+                scopes: ScopeSet, codeChallenge: String?, expiresAt: Date, openID: OpenIDContext? = nil) {
         self.clientID = clientID
         self.userID = userID
         self.authorizationID = authorizationID
@@ -61,6 +70,7 @@ public struct CodeGrantRecord: Sendable, Equatable {
         self.scopes = scopes
         self.codeChallenge = codeChallenge
         self.expiresAt = expiresAt
+        self.openID = openID
     }
 }
 
@@ -81,14 +91,18 @@ public struct RefreshGrantRecord: Sendable, Equatable {
     public let scopes: ScopeSet
     /// The family was revoked (by the user, a reuse, a password change): the token is dead.
     public let revoked: Bool
+    /// The family's sign-in (OpenID Connect Core §12.2: a refreshed ID token keeps `auth_time`).
+    public let openID: OpenIDContext?
 
-    public init(familyID: String, clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, revoked: Bool) {
+    public init(familyID: String, clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, revoked: Bool,
+                openID: OpenIDContext? = nil) {
         self.familyID = familyID
         self.clientID = clientID
         self.userID = userID
         self.authorizationID = authorizationID
         self.scopes = scopes
         self.revoked = revoked
+        self.openID = openID
     }
 }
 
@@ -107,13 +121,17 @@ public struct Grant: Sendable, Equatable {
     public let authorizationID: String?
     public let scopes: ScopeSet
     public let grantType: String
+    /// The sign-in behind a user's grant, kept with its family for later ID tokens.
+    public let openID: OpenIDContext?
 
-    public init(clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, grantType: String) {
+    public init(clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, grantType: String,
+                openID: OpenIDContext? = nil) {
         self.clientID = clientID
         self.userID = userID
         self.authorizationID = authorizationID
         self.scopes = scopes
         self.grantType = grantType
+        self.openID = openID
     }
 }
 
@@ -143,6 +161,8 @@ public protocol OAuthStore: Sendable {
     /// The password grant's user check, with the sign-in throttle (SPEC §5.2).
     func authenticateUser(login: String, password: String) async throws -> OAuthUser?
     func user(id: String) async throws -> OAuthUser?
+    /// The claims `profile` and `email` release (OpenID Connect Core §5.4).
+    func profile(userID: String) async throws -> UserProfile?
 
     /// Issues an access token, and a refresh token when `refreshable`, for `grant`. `familyID`
     /// continues a refresh-token family; `fromCode` links a new family to its code.
@@ -164,12 +184,15 @@ public struct TokenResponse: Sendable, Equatable, Codable {
     public let expires_in: Int
     public let refresh_token: String?
     public let scope: String
+    /// OpenID Connect Core §3.1.3.3.
+    public var id_token: String?
 
-    public init(accessToken: String, expiresIn: Int, refreshToken: String?, scope: ScopeSet) {
+    public init(accessToken: String, expiresIn: Int, refreshToken: String?, scope: ScopeSet, idToken: String? = nil) {
         access_token = accessToken
         token_type = "Bearer"
         expires_in = expiresIn
         refresh_token = refreshToken
         self.scope = scope.description
+        id_token = idToken
     }
 }

@@ -86,6 +86,11 @@ public enum RedirectURI {
         return problems
     }
 
+    /// RFC 8252 §7.3 loopback hosts, bracketed or not (as URL parsers give IPv6 hosts).
+    public static func isLoopbackHost(_ host: String) -> Bool {
+        ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased())
+    }
+
     /// Does `requested` match `registered`? Byte-exact string comparison (RFC 9700 §2.1,
     /// RFC 6749 §3.1.2.3), except that a registered loopback URI matches any port
     /// (RFC 8252 §7.3), since native apps bind an ephemeral port.

@@ -7,6 +7,10 @@ public enum Scope: String, CaseIterable, Sendable, Comparable, Codable {
     case authorizations
     case bot
     case admin
+    /// OpenID Connect Core §3.1.2.1: makes a code-flow request an OpenID Connect request.
+    case openid
+    /// OpenID Connect Core §5.4: `preferred_username`, `name`, `updated_at`.
+    case profile
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -22,6 +26,8 @@ public enum Scope: String, CaseIterable, Sendable, Comparable, Codable {
         case .authorizations: return "See and revoke the apps you have authorized"
         case .bot: return "Add the application's bot to your account"
         case .admin: return "Administer Gatehouse (administrators only)"
+        case .openid: return "Sign you in with your Gatehouse account (it learns your user id)"
+        case .profile: return "Know your username and when you last changed your profile"
         }
     }
 }

@@ -5,10 +5,13 @@ import Foundation
 public struct TokenEndpoint: Sendable {
     public let store: any OAuthStore
     public let now: Date
+    /// Issues ID tokens for grants whose scope holds `openid`; nil serves plain OAuth.
+    public let openID: OpenIDProvider?
 
-    public init(store: any OAuthStore, now: Date) {
+    public init(store: any OAuthStore, now: Date, openID: OpenIDProvider? = nil) {
         self.store = store
         self.now = now
+        self.openID = openID
     }
 
     public func handle(credentials: ClientCredentials, request: TokenRequest) async throws -> TokenResponse {
@@ -18,29 +21,45 @@ public struct TokenEndpoint: Sendable {
     /// The grant, for a client already authenticated.
     public func handle(_ request: TokenRequest, for client: OAuthClient) async throws -> TokenResponse {
         let now = self.now
+        let issued: Issued
         switch request {
         case let .authorizationCode(code, redirectURI, verifier):
-            return try await inOneTransaction { store in
+            issued = try await inOneTransaction { store in
                 try await AuthorizationCodeGrant(store: store, now: now)
                     .exchange(code: code, redirectURI: redirectURI, codeVerifier: verifier, client: client)
             }
         case let .refreshToken(token, scope):
-            return try await inOneTransaction { store in
+            issued = try await inOneTransaction { store in
                 try await RefreshTokenGrant(store: store, now: now).refresh(token, narrowingTo: scope, client: client)
             }
         case let .clientCredentials(scope):
             return try await ClientCredentialsGrant(store: store, now: now).issue(scope: scope, client: client)
         case let .password(username, password, scope):
-            return try await PasswordGrant(store: store, now: now).issue(username: username, password: password, scope: scope, client: client)
+            issued = try await PasswordGrant(store: store, now: now).issue(username: username, password: password, scope: scope, client: client)
         }
+        return try await withIDToken(issued, client: client)
+    }
+
+    /// OpenID Connect Core §3.1.3.3 and §12.2: a grant whose scope holds `openid` also answers
+    /// with an ID token. Signed after the grant's transaction: RSA signing holds no connection.
+    private func withIDToken(_ issued: Issued, client: OAuthClient) async throws -> TokenResponse {
+        guard let openID, issued.grant.scopes.scopes.contains(.openid),
+              let userID = issued.grant.userID, let context = issued.grant.openID,
+              let profile = try await store.profile(userID: userID)
+        else { return issued.response }
+        let claims = IDToken.claims(issuer: openID.issuer, clientID: client.id, context: context, scopes: issued.grant.scopes,
+                                    profile: profile, accessToken: issued.response.access_token, now: now)
+        var response = issued.response
+        response.id_token = try await openID.signer.sign(claims, algorithm: client.idTokenAlgorithm)
+        return response
     }
 
     /// A grant that uses something up (a code, a refresh token) runs in one transaction with
     /// the tokens it issues. Its protocol errors are results, not failures: a failed attempt
     /// still uses the code up (SPEC §5.2) and a reuse still revokes (RFC 6749 §4.1.2), so those
     /// writes commit. Only a storage error rolls the whole grant back.
-    private func inOneTransaction(_ grant: @escaping @Sendable (any OAuthStore) async throws -> TokenResponse) async throws -> TokenResponse {
-        let outcome: Result<TokenResponse, OAuthError> = try await store.atomically { store in
+    private func inOneTransaction(_ grant: @escaping @Sendable (any OAuthStore) async throws -> Issued) async throws -> Issued {
+        let outcome: Result<Issued, OAuthError> = try await store.atomically { store in
             do {
                 return .success(try await grant(store))
             } catch let error as OAuthError {
@@ -68,4 +87,10 @@ public struct TokenEndpoint: Sendable {
         }
         return client
     }
+}
+
+/// Tokens a grant issued, and the grant they were issued for.
+struct Issued: Sendable {
+    let response: TokenResponse
+    let grant: Grant
 }

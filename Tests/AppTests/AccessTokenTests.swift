@@ -96,7 +96,7 @@ struct AccessTokenTests {
         try await withTestApp { app in
             let before = try await issue(app)
             let oldKid = try #require(try Self.decode(before.split(separator: ".")[0])["kid"] as? String)
-            let newKid = try await AccessTokens.rotate(on: app.db, accessTokenTTL: app.config.accessTokenTTL)
+            let newKid = try #require(try await AccessTokens.rotate(on: app.db, accessTokenTTL: app.config.accessTokenTTL).first)
             // A fresh instance view (another process) picks the new key.
             let other = AccessTokens(database: app.db, issuer: app.config.issuer, ttl: 60)
             let after = try await other.sign(subject: .init(sub: "x", userID: nil, type: "bot"), clientID: "c", scope: "identify",

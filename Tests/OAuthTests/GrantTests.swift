@@ -292,7 +292,11 @@ struct AuthorizationRequestTests {
         (["response_type": "code", "code_challenge": Sample.challenge], .invalidRequest),  // method missing = plain
         (["response_type": "code", "code_challenge": Sample.challenge, "code_challenge_method": "plain"], .invalidRequest),
         (["response_type": "code", "code_challenge": "short", "code_challenge_method": "S256"], .invalidRequest),
-        (["response_type": "code", "prompt": "login"], .invalidRequest),
+        (["response_type": "code", "prompt": "none login"], .invalidRequest),  // OIDC Core §3.1.2.1
+        (["response_type": "code", "prompt": "select_account"], .invalidRequest),
+        (["response_type": "code", "max_age": "-1"], .invalidRequest),
+        (["response_type": "code", "scope": "openid", "request": "eyJhbGciOiJub25lIn0.e30."], .requestNotSupported),
+        (["response_type": "code", "scope": "openid", "request_uri": "https://rp.example/r"], .requestURINotSupported),
     ])
     func redirectedErrors(extra: [String: String], code: OAuthError.Code) {
         var parameters = ["client_id": "100", "redirect_uri": "https://app.example.com/cb", "state": "xyz"]

@@ -77,6 +77,11 @@ actor InMemoryStore: OAuthStore {
 
     func user(id: String) async throws -> OAuthUser? { users.values.first { $0.user.id == id }?.user }
 
+    func profile(userID: String) async throws -> UserProfile? {
+        guard let login = users.first(where: { $0.value.user.id == userID })?.key else { return nil }
+        return UserProfile(id: userID, username: login, email: "\(login)@example.com", updatedAt: Sample.now.addingTimeInterval(-86_400))
+    }
+
     func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse {
         if failNextIssue {
             failNextIssue = false
@@ -90,7 +95,8 @@ actor InMemoryStore: OAuthStore {
         if refreshable {
             refresh = "refresh-\(counter)"
             refreshTokens[refresh!] = (RefreshGrantRecord(familyID: family, clientID: grant.clientID, userID: grant.userID,
-                                                          authorizationID: grant.authorizationID, scopes: grant.scopes, revoked: false), false)
+                                                          authorizationID: grant.authorizationID, scopes: grant.scopes, revoked: false,
+                                                          openID: grant.openID.map { OpenIDContext(authTime: $0.authTime, nonce: nil, sessionID: $0.sessionID) }), false)
         }
         return TokenResponse(accessToken: "access-\(counter)", expiresIn: 3600, refreshToken: refresh, scope: grant.scopes)
     }

@@ -5,11 +5,11 @@ import Vapor
 struct RotateSigningKeyCommand: AsyncCommand {
     struct Signature: CommandSignature {}
 
-    var help: String { "Adds a new access-token signing key; old keys stay published until their tokens expire." }
+    var help: String { "Adds new signing keys (ES256 for access tokens, RS256 for ID tokens); old keys stay published until their tokens expire." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let kid = try await AccessTokens.rotate(on: app.db, accessTokenTTL: app.config.accessTokenTTL)
-        context.console.print("New signing key \(kid). Running instances pick it up within a minute.")
+        let kids = try await AccessTokens.rotate(on: app.db, accessTokenTTL: app.config.accessTokenTTL)
+        context.console.print("New signing keys \(kids.joined(separator: ", ")) (ES256, RS256). Running instances pick them up within a minute.")
     }
 }

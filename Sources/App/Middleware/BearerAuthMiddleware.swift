@@ -17,14 +17,9 @@ struct APIPrincipal: Sendable {
 /// immediate. Failures answer RFC 6750 §3 with Fluxer's error envelope.
 struct BearerAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let header = request.headers.first(name: .authorization), header.count > 7,
-              header.prefix(7).lowercased() == "bearer "
+        guard let token = Self.bearerToken(request.headers.first(name: .authorization))
         else { return APIError.unauthorized("Send an access token: Authorization: Bearer <token>.", tokenError: false) }
-        // Not Foundation's `trimmingCharacters`: it bridged through NSString, 5 % of a call.
-        var token = header.dropFirst(7)
-        while token.first == " " || token.first == "\t" { token.removeFirst() }
-        while token.last == " " || token.last == "\t" { token.removeLast() }
-        guard let claims = try await request.application.accessTokens.claimsIfValid(String(token)),
+        guard let claims = try await request.application.accessTokens.claimsIfValid(token),
               let family = UUID(uuidString: claims.fid),
               let live = try await TokenFamilies(database: request.db).liveFamily(family)
         else { return APIError.unauthorized("The access token is invalid, expired or revoked.", tokenError: true) }
@@ -35,6 +30,16 @@ struct BearerAuthMiddleware: AsyncMiddleware {
     }
 
     struct PrincipalKey: StorageKey { typealias Value = APIPrincipal }
+
+    /// RFC 6750 §2.1: the token of `Authorization: Bearer <token>`, or nil.
+    static func bearerToken(_ header: String?) -> String? {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        // Not Foundation's `trimmingCharacters`: it bridged through NSString, 5 % of a call.
+        var token = header.dropFirst(7)
+        while token.first == " " || token.first == "\t" { token.removeFirst() }
+        while token.last == " " || token.last == "\t" { token.removeLast() }
+        return token.isEmpty ? nil : String(token)
+    }
 }
 
 extension Request {

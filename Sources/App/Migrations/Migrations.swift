@@ -10,6 +10,7 @@ enum Migrations {
         CreateRateLimits(),
         CreateApplications(),
         CreateOAuthState(),
+        AddOpenIDConnect(),
     ]
 
     static func register(on app: Application) {

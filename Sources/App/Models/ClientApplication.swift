@@ -22,6 +22,10 @@ final class ClientApplication: Model, @unchecked Sendable {
     /// One URI per line: URIs can hold no line breaks (RedirectURI.validate), and a text column
     /// keeps the versioned UPDATE a single statement on both databases.
     @Field(key: "redirect_uris") var redirectURIsText: String
+    /// OpenID Connect RP-Initiated Logout §3.1, one per line like `redirect_uris`.
+    @Field(key: "post_logout_redirect_uris") var postLogoutRedirectURIsText: String
+    /// `RS256` or `ES256` (OpenID Connect Registration §2).
+    @Field(key: "id_token_signed_response_alg") var idTokenSignedResponseAlg: String
     @Field(key: "verify_key") var verifyKey: String
     @Field(key: "interactions_private_key") var interactionsPrivateKey: String
     @Field(key: "version") var version: Int
@@ -31,6 +35,7 @@ final class ClientApplication: Model, @unchecked Sendable {
     init() {}
 
     var redirectURIs: [String] { Self.splitRedirectURIs(redirectURIsText) }
+    var postLogoutRedirectURIs: [String] { Self.splitRedirectURIs(postLogoutRedirectURIsText) }
 
     static func splitRedirectURIs(_ text: String) -> [String] {
         text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)

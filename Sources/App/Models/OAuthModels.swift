@@ -42,20 +42,23 @@ final class TokenFamily: Model, @unchecked Sendable {
     init() {}
 }
 
-/// The signing keys for access tokens (RFC 9068, ES256). The newest is used to sign; older ones
+/// The signing keys for access tokens (RFC 9068, ES256) and ID tokens (RS256 or ES256). The newest is used to sign; older ones
 /// stay published in the JWKS until `retire_after`, when no token they signed can be alive.
 final class SigningKey: Model, @unchecked Sendable {
     static let schema = "signing_keys"
 
     @ID(custom: .id, generatedBy: .user) var id: String?
+    /// `ES256` (access tokens, ES256 ID tokens) or `RS256` (ID tokens).
+    @Field(key: "alg") var algorithm: String
     @Field(key: "private_key_pem") var privateKeyPEM: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "retire_after") var retireAfter: Date?
 
     init() {}
 
-    init(kid: String, privateKeyPEM: String, at date: Date) {
+    init(kid: String, algorithm: String, privateKeyPEM: String, at date: Date) {
         self.id = kid
+        self.algorithm = algorithm
         self.privateKeyPEM = privateKeyPEM
         self.createdAt = date
     }

@@ -49,17 +49,24 @@ enum ApplicationRules {
         return nil
     }
 
-    static func redirectURIProblems(_ uris: [String], confidential: Bool) -> [FieldProblem] {
+    /// `field` is `redirect_uris` or `post_logout_redirect_uris`: both follow SPEC §3.1's rules.
+    static func redirectURIProblems(_ uris: [String], confidential: Bool, field: String = "redirect_uris") -> [FieldProblem] {
         RedirectURI.validateList(uris, confidential: confidential).map { index, problem in
             let uri = index < uris.count ? uris[index] : ""
             let prefix = uri.isEmpty || problem == .tooMany ? "" : "\(uri.prefix(80)): "
-            return FieldProblem(path: "redirect_uris.\(index)", code: problem.rawValue, message: prefix + problem.message)
+            return FieldProblem(path: "\(field).\(index)", code: problem.rawValue, message: prefix + problem.message)
         }
     }
 
     /// Splits the console's textarea: one URI per line, blank lines ignored.
     static func redirectURIs(fromLines text: String) -> [String] {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// OpenID Connect Registration §2 `id_token_signed_response_alg`.
+    static func idTokenAlgorithmProblem(_ value: String) -> FieldProblem? {
+        IDTokenAlgorithm(rawValue: value) == nil
+            ? FieldProblem(path: "id_token_signed_response_alg", code: "INVALID_ALGORITHM", message: "Choose RS256 or ES256.") : nil
     }
 
     private static func containsControlCharacters(_ text: String, allowingNewlines: Bool) -> Bool {

@@ -135,6 +135,8 @@ struct ApplicationService: Sendable {
         var redirectURIs: [String] = []
         var confidential: Bool = true
         var personal: Bool = false
+        var postLogoutRedirectURIs: [String] = []
+        var idTokenSignedResponseAlg: String = IDTokenAlgorithm.rs256.rawValue
     }
 
     func create(_ input: NewApplication) async throws -> Outcome {
@@ -143,6 +145,9 @@ struct ApplicationService: Sendable {
         if let p = ApplicationRules.nameProblem(name) { problems.append(p) }
         if let p = ApplicationRules.descriptionProblem(input.description) { problems.append(p) }
         problems += ApplicationRules.redirectURIProblems(input.redirectURIs, confidential: input.confidential)
+        problems += ApplicationRules.redirectURIProblems(input.postLogoutRedirectURIs, confidential: input.confidential,
+                                                         field: "post_logout_redirect_uris")
+        if let p = ApplicationRules.idTokenAlgorithmProblem(input.idTokenSignedResponseAlg) { problems.append(p) }
         guard problems.isEmpty else { throw Failure.invalid(problems) }
 
         let id = Snowflake.make(at: now())
@@ -164,9 +169,11 @@ struct ApplicationService: Sendable {
             // creations cannot both slip under it.
             let inserted = try await sql.raw("""
                 INSERT INTO applications (id, owner_id, name, description, bot_public, bot_require_code_grant,
-                    confidential, personal, redirect_uris, verify_key, interactions_private_key, version, created_at, updated_at)
+                    confidential, personal, redirect_uris, post_logout_redirect_uris, id_token_signed_response_alg,
+                    verify_key, interactions_private_key, version, created_at, updated_at)
                 SELECT \(bind: id), \(bind: ownerID), \(bind: name), \(bind: input.description), \(bind: false), \(bind: false),
                     \(bind: input.confidential), \(bind: input.personal), \(bind: ClientApplication.joinRedirectURIs(input.redirectURIs)),
+                    \(bind: ClientApplication.joinRedirectURIs(input.postLogoutRedirectURIs)), \(bind: input.idTokenSignedResponseAlg),
                     \(bind: key.publicKey.rawRepresentation.hexString), \(bind: key.rawRepresentation.hexString), 1, \(bind: date), \(bind: date)
                 WHERE (SELECT COUNT(*) FROM applications WHERE owner_id = \(bind: ownerID) AND personal = \(bind: input.personal))
                     < \(bind: input.personal ? 1 : ApplicationRules.maxApplications)
@@ -177,7 +184,8 @@ struct ApplicationService: Sendable {
                 try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
             }
             try await AuditEntry(applicationID: id, actor: actor, action: "create",
-                                 fields: ["name", "description", "redirect_uris", "confidential"],
+                                 fields: ["name", "description", "redirect_uris", "confidential", "post_logout_redirect_uris",
+                                          "id_token_signed_response_alg"],
                                  versionBefore: 0, versionAfter: 1, at: date).create(on: tx)
         }
         return Outcome(application: try await find(id), clientSecret: secret)
@@ -198,6 +206,8 @@ struct ApplicationService: Sendable {
         var botRequireCodeGrant: Bool?
         var icon: Data??
         var botUsername: String?
+        var postLogoutRedirectURIs: [String]?
+        var idTokenSignedResponseAlg: String?
     }
 
     func update(_ id: String, expectedVersion: Int, _ changes: Changes) async throws -> Outcome {
@@ -235,6 +245,20 @@ struct ApplicationService: Sendable {
             problems += uriProblems
             if uriProblems.isEmpty, let new = changes.redirectURIs {
                 change("redirect_uris", "redirect_uris", ClientApplication.joinRedirectURIs(new), current: app.redirectURIsText)
+            }
+        }
+        if changes.postLogoutRedirectURIs != nil || changes.confidential != nil {
+            let logoutURIs = changes.postLogoutRedirectURIs ?? app.postLogoutRedirectURIs
+            let logoutProblems = ApplicationRules.redirectURIProblems(logoutURIs, confidential: confidential, field: "post_logout_redirect_uris")
+            problems += logoutProblems
+            if logoutProblems.isEmpty, let new = changes.postLogoutRedirectURIs {
+                change("post_logout_redirect_uris", "post_logout_redirect_uris", ClientApplication.joinRedirectURIs(new),
+                       current: app.postLogoutRedirectURIsText)
+            }
+        }
+        if let alg = changes.idTokenSignedResponseAlg {
+            if let p = ApplicationRules.idTokenAlgorithmProblem(alg) { problems.append(p) } else {
+                change("id_token_signed_response_alg", "id_token_signed_response_alg", alg, current: app.idTokenSignedResponseAlg)
             }
         }
         change("bot_public", "bot_public", changes.botPublic, current: app.botPublic)

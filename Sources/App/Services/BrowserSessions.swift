@@ -68,6 +68,20 @@ struct BrowserSessions {
         return state.user
     }
 
+    /// When the signed-in user last entered their password: a session is started anew at every
+    /// sign-in, so its creation is the `auth_time` of OpenID Connect Core §2.
+    func signInTime() async throws -> Date? {
+        guard try await user() != nil else { return nil }
+        return state.record?.createdAt
+    }
+
+    /// The session as ID tokens name it (`sid`, OpenID Connect Front-Channel Logout §2): derived
+    /// from the stored hash, so it reveals nothing that could rebuild the cookie.
+    func publicSessionID() async throws -> String {
+        guard let record = try await current(), let idHash = record.id else { return "" }
+        return String(Secrets.sha256Hex("sid:" + idHash).prefix(32))
+    }
+
     /// The CSRF token for forms on this page, creating an anonymous session if there is none yet.
     func csrfToken() async throws -> String {
         if let record = try await current() { return record.csrfToken }

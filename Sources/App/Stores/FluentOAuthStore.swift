@@ -57,7 +57,8 @@ struct FluentOAuthStore: OAuthStore {
     }
 
     private static let clientColumns = ["id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id",
-                                        "bot_public", "bot_require_code_grant"]
+                                        "bot_public", "bot_require_code_grant",
+                                        "post_logout_redirect_uris", "id_token_signed_response_alg"]
 
     private enum ClientLookup: HotQuery {
         static let sql = """
@@ -72,8 +73,8 @@ struct FluentOAuthStore: OAuthStore {
 
     private enum InsertFamily: HotQuery {
         static let sql = """
-            INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """
     }
 
@@ -85,7 +86,9 @@ struct FluentOAuthStore: OAuthStore {
             redirectURIs: ClientApplication.splitRedirectURIs(try row.decode(column: "redirect_uris", as: String.self)),
             hasBot: try row.decode(column: "bot_user_id", as: UUID?.self) != nil,
             botPublic: try row.decode(column: "bot_public", as: Bool.self),
-            botRequireCodeGrant: try row.decode(column: "bot_require_code_grant", as: Bool.self))
+            botRequireCodeGrant: try row.decode(column: "bot_require_code_grant", as: Bool.self),
+            idTokenAlgorithm: IDTokenAlgorithm(rawValue: try row.decode(column: "id_token_signed_response_alg", as: String.self)) ?? .rs256,
+            postLogoutRedirectURIs: ClientApplication.splitRedirectURIs(try row.decode(column: "post_logout_redirect_uris", as: String.self)))
     }
 
     func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool {
@@ -106,7 +109,8 @@ struct FluentOAuthStore: OAuthStore {
             .set("used_at", to: now)
             .where("code_hash", .equal, hash)
             .where("used_at", .is, SQLLiteral.null)
-            .returning("application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent", "scopes", "code_challenge", "expires_at")
+            .returning("application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent", "scopes", "code_challenge", "expires_at",
+                       "nonce", "auth_time", "sid")
             .first()
         guard let row else {
             let exists = try await sql.select().column("code_hash").from("authorization_codes").where("code_hash", .equal, hash).first()
@@ -120,7 +124,14 @@ struct FluentOAuthStore: OAuthStore {
             redirectURIWasSent: try row.decode(column: "redirect_uri_sent", as: Bool.self),
             scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
             codeChallenge: try row.decode(column: "code_challenge", as: String?.self),
-            expiresAt: try row.decode(column: "expires_at", as: Date.self)))
+            expiresAt: try row.decode(column: "expires_at", as: Date.self),
+            openID: try Self.openIDContext(row, nonce: try row.decode(column: "nonce", as: String?.self))))
+    }
+
+    /// The sign-in a code or family carries (nil for rows from before OpenID Connect).
+    private static func openIDContext(_ row: any SQLRow, nonce: String?) throws -> OpenIDContext? {
+        guard let authTime = try row.decode(column: "auth_time", as: Date?.self) else { return nil }
+        return OpenIDContext(authTime: authTime, nonce: nonce, sessionID: try row.decode(column: "sid", as: String?.self))
     }
 
     /// Marks the code reused, then revokes its families. `issueTokens` checks the mark after
@@ -152,7 +163,8 @@ struct FluentOAuthStore: OAuthStore {
             familyID: familyID.uuidString, clientID: clientID, userID: try family.decode(column: "user_id", as: UUID?.self)?.uuidString,
             authorizationID: try family.decode(column: "authorization_id", as: UUID?.self)?.uuidString,
             scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
-            revoked: try family.decode(column: "revoked_at", as: Date?.self) != nil))
+            revoked: try family.decode(column: "revoked_at", as: Date?.self) != nil,
+            openID: try Self.openIDContext(family, nonce: nil)))
     }
 
     /// Uses the token up: one conditional UPDATE, so of concurrent uses exactly one wins.
@@ -165,7 +177,7 @@ struct FluentOAuthStore: OAuthStore {
     }
 
     private enum RefreshFamily: HotQuery {
-        static let sql = "SELECT user_id, authorization_id, revoked_at FROM token_families WHERE id = $1"
+        static let sql = "SELECT user_id, authorization_id, revoked_at, auth_time, sid FROM token_families WHERE id = $1"
     }
 
     func revokeFamily(_ familyID: String) async throws {
@@ -182,6 +194,15 @@ struct FluentOAuthStore: OAuthStore {
     func user(id: String) async throws -> OAuthUser? {
         guard let uuid = UUID(uuidString: id), let kind = try await userKind(uuid) else { return nil }
         return OAuthUser(id: uuid.uuidString, isAdmin: kind == .admin)
+    }
+
+    func profile(userID: String) async throws -> UserProfile? {
+        guard let uuid = UUID(uuidString: userID),
+              let row = try await sql.select().columns("username", "email", "updated_at").from(User.schema).where("id", .equal, uuid).first()
+        else { return nil }
+        return UserProfile(id: uuid.uuidString.lowercased(), username: try row.decode(column: "username", as: String.self),
+                           email: try row.decode(column: "email", as: String?.self),
+                           updatedAt: try row.decode(column: "updated_at", as: Date?.self))
     }
 
     private func userKind(_ id: UUID) async throws -> User.Kind? {
@@ -206,7 +227,8 @@ struct FluentOAuthStore: OAuthStore {
             let family = familyID.flatMap(UUID.init(uuidString:)) ?? UUID()
             if familyID == nil {
                 _ = try await db.rows(InsertFamily.self, [.uuid(family), .text(grant.clientID), .uuid(userID), .uuid(authorizationID),
-                                                          .text(codeHash), .text(grant.grantType), .date(now)])
+                                                          .text(codeHash), .text(grant.grantType), .date(now),
+                                                          grant.openID.map { .date($0.authTime) } ?? .null, .text(grant.openID?.sessionID)])
             }
             if let refreshToken {
                 try await tx.insert(into: "refresh_tokens")

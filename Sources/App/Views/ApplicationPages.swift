@@ -68,6 +68,8 @@ struct ApplicationSettingsPage: Encodable {
         struct OAuth2: Encodable {
             var redirect_uris: String
             var confidential: Bool
+            var post_logout_redirect_uris: String
+            var id_token_signed_response_alg: String
         }
 
         struct Bot: Encodable {

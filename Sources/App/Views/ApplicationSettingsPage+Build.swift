@@ -6,7 +6,9 @@ extension ApplicationSettingsPage.Forms {
     init(_ app: ClientApplication) {
         general = .init(name: app.name, description: app.description,
                         terms_of_service_url: app.termsOfServiceURL ?? "", privacy_policy_url: app.privacyPolicyURL ?? "")
-        oauth2 = .init(redirect_uris: app.redirectURIs.joined(separator: "\n"), confidential: app.confidential)
+        oauth2 = .init(redirect_uris: app.redirectURIs.joined(separator: "\n"), confidential: app.confidential,
+                       post_logout_redirect_uris: app.postLogoutRedirectURIs.joined(separator: "\n"),
+                       id_token_signed_response_alg: app.idTokenSignedResponseAlg)
         bot = .init(username: app.bot?.username ?? "", bot_public: app.botPublic, bot_require_code_grant: app.botRequireCodeGrant)
     }
 }

@@ -1,3 +1,4 @@
+import OAuth
 /// Leaf contexts of the authorization pages (Templates/oauth) and API access (settings/api).
 struct ConsentPage: Encodable {
     struct App: Encodable {
@@ -29,6 +30,16 @@ struct ConsentPage: Encodable {
     let username: String
     let hidden: [Hidden]
     let isBotOnly: Bool
+    /// In plain words, what signing in with OpenID Connect tells the app about the user.
+    let learns: [String]
+
+    static func learns(_ scopes: ScopeSet) -> [String] {
+        var items: [String] = []
+        if scopes.scopes.contains(.openid) { items.append("Your Gatehouse user id, and when you last signed in") }
+        if scopes.scopes.contains(.profile) { items.append("Your username, shown as your name, and when your profile last changed") }
+        if scopes.scopes.contains(.email) { items.append("Your email address (marked as not verified)") }
+        return items
+    }
 }
 
 struct CodePage: Encodable {

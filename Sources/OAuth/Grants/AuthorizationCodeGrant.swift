@@ -5,7 +5,7 @@ struct AuthorizationCodeGrant {
     let store: any OAuthStore
     let now: Date
 
-    func exchange(code: String, redirectURI: String?, codeVerifier: String?, client: OAuthClient) async throws -> TokenResponse {
+    func exchange(code: String, redirectURI: String?, codeVerifier: String?, client: OAuthClient) async throws -> Issued {
         // The code is used up first, in one statement: a failed attempt (wrong client,
         // redirect or verifier) cannot be retried (SPEC §5.2).
         let record: CodeGrantRecord
@@ -43,7 +43,7 @@ struct AuthorizationCodeGrant {
             throw OAuthError(.invalidGrant, "code_verifier was sent, but the authorization request had no code_challenge.")
         }
         let grant = Grant(clientID: client.id, userID: record.userID, authorizationID: record.authorizationID,
-                          scopes: record.scopes, grantType: "authorization_code")
-        return try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: code, now: now)
+                          scopes: record.scopes, grantType: "authorization_code", openID: record.openID)
+        return Issued(response: try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: code, now: now), grant: grant)
     }
 }

@@ -9,7 +9,7 @@ struct PasswordGrant {
     /// Scopes a personal client gets when it asks for none: everything but `admin` and `bot`.
     static let defaultScopes = ScopeSet([.identify, .email, .applicationsWrite, .authorizations])
 
-    func issue(username: String, password: String, scope requested: ScopeSet?, client: OAuthClient) async throws -> TokenResponse {
+    func issue(username: String, password: String, scope requested: ScopeSet?, client: OAuthClient) async throws -> Issued {
         guard client.personal else {
             throw OAuthError(.unauthorizedClient, "The password grant is only for personal clients (Settings → API access).")
         }
@@ -23,7 +23,9 @@ struct PasswordGrant {
         if scopes.scopes.contains(.bot) { throw OAuthError(.invalidScope, "The bot scope is not available to personal clients.") }
         // SPEC §4: `admin` only for administrators, only through their personal client.
         if scopes.scopes.contains(.admin), !user.isAdmin { throw OAuthError(.invalidScope, "The admin scope is for administrators.") }
-        let grant = Grant(clientID: client.id, userID: user.id, authorizationID: nil, scopes: scopes, grantType: "password")
-        return try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: nil, now: now)
+        // The password was entered just now: that is the sign-in an ID token reports.
+        let grant = Grant(clientID: client.id, userID: user.id, authorizationID: nil, scopes: scopes, grantType: "password",
+                          openID: OpenIDContext(authTime: now, nonce: nil, sessionID: nil))
+        return Issued(response: try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: nil, now: now), grant: grant)
     }
 }

@@ -6,7 +6,7 @@ struct RefreshTokenGrant {
     let store: any OAuthStore
     let now: Date
 
-    func refresh(_ token: String, narrowingTo requested: ScopeSet?, client: OAuthClient) async throws -> TokenResponse {
+    func refresh(_ token: String, narrowingTo requested: ScopeSet?, client: OAuthClient) async throws -> Issued {
         let record: RefreshGrantRecord
         switch try await store.redeemRefreshToken(token, clientID: client.id, now: now) {
         case .unknown:
@@ -24,7 +24,8 @@ struct RefreshTokenGrant {
             throw OAuthError(.invalidScope, "A refresh can only narrow the granted scope.")
         }
         let grant = Grant(clientID: client.id, userID: record.userID, authorizationID: record.authorizationID,
-                          scopes: scopes, grantType: "refresh_token")
-        return try await store.issueTokens(for: grant, refreshable: true, familyID: record.familyID, fromCode: nil, now: now)
+                          scopes: scopes, grantType: "refresh_token", openID: record.openID)
+        let response = try await store.issueTokens(for: grant, refreshable: true, familyID: record.familyID, fromCode: nil, now: now)
+        return Issued(response: response, grant: grant)
     }
 }

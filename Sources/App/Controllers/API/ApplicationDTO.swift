@@ -22,6 +22,8 @@ struct ApplicationDTO: Content {
     let terms_of_service_url: String?
     let privacy_policy_url: String?
     let redirect_uris: [String]
+    let post_logout_redirect_uris: [String]
+    let id_token_signed_response_alg: String
     let verify_key: String
     let version: Int
     let created_at: String
@@ -45,6 +47,8 @@ struct ApplicationDTO: Content {
         terms_of_service_url = app.termsOfServiceURL
         privacy_policy_url = app.privacyPolicyURL
         redirect_uris = app.redirectURIs
+        post_logout_redirect_uris = app.postLogoutRedirectURIs
+        id_token_signed_response_alg = app.idTokenSignedResponseAlg
         verify_key = app.verifyKey
         version = app.version
         created_at = RFC3339.string(app.createdAt)
@@ -69,6 +73,8 @@ struct ApplicationDTO: Content {
         try c.encode(terms_of_service_url, forKey: .terms_of_service_url)
         try c.encode(privacy_policy_url, forKey: .privacy_policy_url)
         try c.encode(redirect_uris, forKey: .redirect_uris)
+        try c.encode(post_logout_redirect_uris, forKey: .post_logout_redirect_uris)
+        try c.encode(id_token_signed_response_alg, forKey: .id_token_signed_response_alg)
         try c.encode(verify_key, forKey: .verify_key)
         try c.encode(version, forKey: .version)
         try c.encode(created_at, forKey: .created_at)

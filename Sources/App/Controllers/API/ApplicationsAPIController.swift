@@ -38,7 +38,9 @@ struct ApplicationsAPIController: RouteCollection {
         var fields = try req.jsonFields()
         let input = ApplicationService.NewApplication(
             name: fields.string("name") ?? "", description: fields.string("description") ?? "",
-            redirectURIs: fields.strings("redirect_uris") ?? [], confidential: fields.bool("confidential") ?? true)
+            redirectURIs: fields.strings("redirect_uris") ?? [], confidential: fields.bool("confidential") ?? true,
+            postLogoutRedirectURIs: fields.strings("post_logout_redirect_uris") ?? [],
+            idTokenSignedResponseAlg: fields.string("id_token_signed_response_alg") ?? IDTokenAlgorithm.rs256.rawValue)
         guard fields.problems.isEmpty else { return try APIResponses.failure(.invalid(fields.problems)) }
         do {
             let outcome = try await service.create(input)
@@ -73,6 +75,8 @@ struct ApplicationsAPIController: RouteCollection {
         changes.confidential = fields.bool("confidential")
         changes.botPublic = fields.bool("bot_public")
         changes.botRequireCodeGrant = fields.bool("bot_require_code_grant")
+        changes.postLogoutRedirectURIs = fields.strings("post_logout_redirect_uris")
+        changes.idTokenSignedResponseAlg = fields.string("id_token_signed_response_alg")
         let icon = fields.nullableString("icon")
         let bodyVersion = fields.int("version")
         var problems = fields.problems

@@ -17,6 +17,8 @@ struct ApplicationSettingsController: RouteCollection {
         var version: String?
         var confidential: String?
         var redirect_uris: String?
+        var post_logout_redirect_uris: String?
+        var id_token_signed_response_alg: String?
     }
 
     struct RemoveURIForm: Content {
@@ -103,11 +105,18 @@ struct ApplicationSettingsController: RouteCollection {
         var changes = ApplicationService.Changes()
         changes.confidential = ConsoleForms.checkbox(form.confidential)
         changes.redirectURIs = ApplicationRules.redirectURIs(fromLines: form.redirect_uris ?? "")
+        // Older forms without the OpenID Connect fields leave them alone.
+        changes.postLogoutRedirectURIs = form.post_logout_redirect_uris.map(ApplicationRules.redirectURIs(fromLines:))
+        changes.idTokenSignedResponseAlg = form.id_token_signed_response_alg
         return try await perform(req, section: "oauth2", version: form.version, input: { forms in
-            forms.oauth2 = .init(redirect_uris: form.redirect_uris ?? "", confidential: ConsoleForms.checkbox(form.confidential))
+            forms.oauth2 = .init(redirect_uris: form.redirect_uris ?? "", confidential: ConsoleForms.checkbox(form.confidential),
+                                 post_logout_redirect_uris: form.post_logout_redirect_uris ?? forms.oauth2.post_logout_redirect_uris,
+                                 id_token_signed_response_alg: form.id_token_signed_response_alg ?? forms.oauth2.id_token_signed_response_alg)
         }, compare: [
             ("Redirect URIs", { $0.oauth2.redirect_uris }),
             ("Confidential", { $0.oauth2.confidential ? "yes" : "no" }),
+            ("Post-logout redirect URIs", { $0.oauth2.post_logout_redirect_uris }),
+            ("ID token algorithm", { $0.oauth2.id_token_signed_response_alg }),
         ]) { service, id, version in
             try await service.update(id, expectedVersion: version, changes)
         }

@@ -14,12 +14,15 @@ struct SessionController: RouteCollection {
         routes.post("logout", use: delete)
     }
 
+    /// `prompt=login` (OpenID Connect Core §3.1.2.1, sent by /oauth2/authorize) shows the form
+    /// even to a signed-in user; `login_hint` pre-fills it.
     func new(req: Request) async throws -> Response {
         let next = SafeNextPath.validate(req.query["next"])
-        if try await req.sessions.user() != nil {
+        if try await req.sessions.user() != nil, req.query[String.self, at: "prompt"] != "login" {
             return req.redirect(to: next ?? "/")
         }
-        return try await render(req, username: "", next: next, error: nil)
+        let hint = (req.query[String.self, at: "login_hint"] ?? "").prefix(254)
+        return try await render(req, username: String(hint), next: next, error: nil)
     }
 
     func create(req: Request) async throws -> Response {

@@ -33,31 +33,44 @@ struct AuthorizeController: RouteCollection {
             return try await errorPage(req, title: title, message: message)
         }
 
-        guard let user = try await req.sessions.user(), let userID = user.id else {
-            if parameters["prompt"] == "none" {
-                return try await redirect(req, OAuthError(.loginRequired, "The user is not signed in."), to: redirectURI, state: parameters["state"])
-            }
-            let query = parameters.sorted { $0.key < $1.key }.filter { $0.key != "decision" && $0.key != "csrf_token" }
-                .map { "\(URLQuery.encode($0.key))=\(URLQuery.encode($0.value))" }.joined(separator: "&")
-            return req.redirect(to: SafeNextPath.loginURL(next: "/oauth2/authorize?" + query))
-        }
-
+        let user = try await req.sessions.user()
         let request: AuthorizationRequest
         do {
-            request = try AuthorizationRequest.validate(parameters, client: client, redirectURI: redirectURI, redirectURIWasSent: sent, user: OAuthUser(user))
+            request = try AuthorizationRequest.validate(parameters, client: client, redirectURI: redirectURI, redirectURIWasSent: sent,
+                                                        user: user.map(OAuthUser.init))
         } catch {
             guard case let .redirect(oauthError, uri, state) = error else { throw error }
             return try await redirect(req, oauthError, to: uri, state: state)
         }
+
+        // OpenID Connect Core §3.1.2.3: no session, `prompt=login` or a sign-in older than
+        // `max_age` sends the user to sign in; `prompt=none` answers login_required instead. The
+        // consent form's decision was made by the user who saw the page: it is not asked again.
+        let now = Date()
+        let authTime = try await req.sessions.signInTime()
+        guard let user, let userID = user.id, let authTime else {
+            return try await signIn(req, request, parameters: parameters, now: now)
+        }
+        if decision == nil {
+            if request.openID.requiresSignIn(authTime: authTime, reauthenticatedAfter: Self.reauthenticatedAfter(parameters), now: now) {
+                return try await signIn(req, request, parameters: parameters, now: now)
+            }
+            // §3.1.2.2: an id_token_hint naming someone else than the signed-in user.
+            if request.isSilent, let hint = request.openID.idTokenHint,
+               try await req.idTokens.verifiedHint(hint)?.sub != userID.uuidString.lowercased() {
+                return try await redirect(req, OAuthError(.loginRequired, "The signed-in user is not the one the id_token_hint names."),
+                                          to: request.redirectURI, state: request.state)
+            }
+        }
         let grants = AuthorizationGrants(database: req.db)
+        let signIn = AuthorizationGrants.SignIn(authTime: authTime, sessionID: try await req.sessions.publicSessionID())
 
         switch decision {
-        case nil where request.prompt == .none:
-            // SPEC §5.1: prompt=none never shows a page.
+        case nil where request.isSilent:
             guard let existing = try await grants.active(userID: userID, applicationID: client.id),
                   request.scopes.isSubset(of: ScopeSet.stored(existing.scopes)), !request.completesAtApproval
             else { return try await redirect(req, OAuthError(.consentRequired, "The user has not authorized these scopes."), to: request.redirectURI, state: request.state) }
-            return try await respondWithCode(req, request, userID: userID, authorizationID: try existing.requireID())
+            return try await respondWithCode(req, request, userID: userID, authorizationID: try existing.requireID(), signIn: signIn)
         case nil:
             return try await consentPage(req, request, user: user, parameters: parameters)
         case "approve":
@@ -65,16 +78,40 @@ struct AuthorizeController: RouteCollection {
             if request.completesAtApproval {
                 return try await botAddedPage(req, client: client)
             }
-            return try await respondWithCode(req, request, userID: userID, authorizationID: try authorization.requireID())
+            return try await respondWithCode(req, request, userID: userID, authorizationID: try authorization.requireID(), signIn: signIn)
         default:
             return try await redirect(req, OAuthError(.accessDenied, "The user denied the request."), to: request.redirectURI, state: request.state)
         }
     }
 
-    private func respondWithCode(_ req: Request, _ request: AuthorizationRequest, userID: UUID, authorizationID: UUID) async throws -> Response {
+    /// To the sign-in form, and back here afterwards without `prompt=login` and with the moment
+    /// we sent the user, so the fresh sign-in satisfies `prompt=login` and `max_age` (no loop).
+    private func signIn(_ req: Request, _ request: AuthorizationRequest, parameters: [String: String], now: Date) async throws -> Response {
+        if request.isSilent {
+            return try await redirect(req, OAuthError(.loginRequired, "The user must sign in."), to: request.redirectURI, state: request.state)
+        }
+        var continued = parameters.filter { $0.key != "decision" && $0.key != "csrf_token" }
+        let prompts = (continued["prompt"] ?? "").split(separator: " ").filter { $0 != "login" }
+        continued["prompt"] = prompts.isEmpty ? nil : prompts.joined(separator: " ")
+        continued[Self.reauthParameter] = String(Int(now.timeIntervalSince1970))
+        let query = continued.sorted { $0.key < $1.key }.map { "\(URLQuery.encode($0.key))=\(URLQuery.encode($0.value))" }.joined(separator: "&")
+        var login = SafeNextPath.loginURL(next: "/oauth2/authorize?" + query) + "&prompt=login"
+        if let hint = request.openID.loginHint { login += "&login_hint=" + URLQuery.encode(hint) }
+        return req.redirect(to: login)
+    }
+
+    /// Gatehouse's own parameter: when this request last sent the user to sign in.
+    static let reauthParameter = "reauth_after"
+
+    static func reauthenticatedAfter(_ parameters: [String: String]) -> Date? {
+        parameters[reauthParameter].flatMap(Int.init).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+    }
+
+    private func respondWithCode(_ req: Request, _ request: AuthorizationRequest, userID: UUID, authorizationID: UUID,
+                                 signIn: AuthorizationGrants.SignIn) async throws -> Response {
         let config = req.application.config
         let code = try await AuthorizationGrants(database: req.db)
-            .issueCode(for: request, userID: userID, authorizationID: authorizationID, ttl: config.authCodeTTL, now: Date())
+            .issueCode(for: request, userID: userID, authorizationID: authorizationID, signIn: signIn, ttl: config.authCodeTTL, now: Date())
         if request.redirectURI == RedirectURI.outOfBand {
             // seeds/002: the code is shown for the user to copy, never cached.
             let page = CodePage(layout: try await req.layout("Authorization code"), appName: request.client.name, code: code)
@@ -98,7 +135,8 @@ struct AuthorizeController: RouteCollection {
         guard let app = try await ClientApplication.query(on: req.db).filter(\.$id == request.client.id).with(\.$owner).first() else {
             throw Abort(.notFound)
         }
-        let carried = ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method"]
+        let carried = ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method",
+                       Self.reauthParameter] + OpenIDParameters.carried
         let hidden = carried.compactMap { name in parameters[name].map { ConsentPage.Hidden(name: name, value: $0) } }
         let page = ConsentPage(
             layout: try await req.layout("Authorize \(app.name)"),
@@ -106,7 +144,8 @@ struct AuthorizeController: RouteCollection {
                        ownerUsername: app.owner.username, termsOfServiceURL: app.termsOfServiceURL, privacyPolicyURL: app.privacyPolicyURL),
             redirectHost: Self.host(of: request.redirectURI), isOutOfBand: request.redirectURI == RedirectURI.outOfBand,
             scopes: request.scopes.sorted.map { .init(name: $0.rawValue, summary: $0.summary) },
-            username: user.username, hidden: hidden, isBotOnly: request.scopes.scopes == [.bot])
+            username: user.username, hidden: hidden, isBotOnly: request.scopes.scopes == [.bot],
+            learns: ConsentPage.learns(request.scopes))
         return try await req.page("oauth/consent", page)
     }
 

@@ -1,16 +1,32 @@
 import OAuth
 import Vapor
 
-/// RFC 8414 server metadata and the JWKS (RFC 7517) that verifies access tokens.
+/// RFC 8414 server metadata, OpenID Connect Discovery 1.0, and the JWKS (RFC 7517) that
+/// verifies access and ID tokens. All three are public: any origin may read them (SPEC §8).
 struct MetadataController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.get(".well-known", "oauth-authorization-server", use: metadata)
-        routes.get("oauth2", "jwks", use: jwks)
+        let documents: [(PathComponent, PathComponent, (Request) async throws -> Response)] = [
+            (".well-known", "oauth-authorization-server", metadata),
+            (".well-known", "openid-configuration", openIDConfiguration),
+            ("oauth2", "jwks", jwks),
+        ]
+        for (first, second, handler) in documents {
+            routes.get(first, second, use: handler)
+            routes.on(.OPTIONS, first, second) { _ in
+                let response = Response(status: .noContent)
+                response.allowAnyOrigin()
+                response.headers.replaceOrAdd(name: .accessControlAllowMethods, value: "GET")
+                return response
+            }
+        }
     }
 
-    func metadata(req: Request) throws -> Response {
-        let issuer = req.application.config.issuer
-        let body: [String: AnyEncodable] = [
+    static let authMethods = ["client_secret_basic", "client_secret_post", "none"]
+
+    /// RFC 8414 §2: what both documents say. The issuer is the configured one, byte for byte,
+    /// as in every token and the `iss` authorization response parameter (RFC 9207).
+    static func oauthFields(issuer: String) -> [String: AnyEncodable] {
+        [
             "issuer": .init(issuer),
             "authorization_endpoint": .init(issuer + "/oauth2/authorize"),
             "token_endpoint": .init(issuer + "/oauth2/token"),
@@ -21,24 +37,49 @@ struct MetadataController: RouteCollection {
             "response_types_supported": .init(["code"]),
             "response_modes_supported": .init(["query"]),
             "grant_types_supported": .init(TokenRequest.supportedGrantTypes),
-            "token_endpoint_auth_methods_supported": .init(["client_secret_basic", "client_secret_post", "none"]),
-            "revocation_endpoint_auth_methods_supported": .init(["client_secret_basic", "client_secret_post", "none"]),
+            "token_endpoint_auth_methods_supported": .init(authMethods),
+            "revocation_endpoint_auth_methods_supported": .init(authMethods),
             "introspection_endpoint_auth_methods_supported": .init(["client_secret_basic", "client_secret_post"]),
             "code_challenge_methods_supported": .init(["S256"]),
             "authorization_response_iss_parameter_supported": .init(true),
-            "prompt_values_supported": .init(["none", "consent"]),
+            "prompt_values_supported": .init(OpenIDParameters.Prompt.allCases.map(\.rawValue)),
         ]
-        let response = Response(status: .ok)
-        try response.content.encode(body, using: JSONEncoder.oauth)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
-        return response
+    }
+
+    /// OpenID Connect Discovery 1.0 §3, with every value true to what the server does.
+    static func openIDFields(issuer: String) -> [String: AnyEncodable] {
+        oauthFields(issuer: issuer).merging([
+            "userinfo_endpoint": .init(issuer + "/oauth2/userinfo"),
+            "end_session_endpoint": .init(issuer + "/oauth2/logout"),
+            "subject_types_supported": .init(["public"]),
+            "id_token_signing_alg_values_supported": .init(IDTokenAlgorithm.allCases.map(\.rawValue)),
+            "claims_supported": .init(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
+                                       "preferred_username", "name", "updated_at", "email", "email_verified"]),
+            "claim_types_supported": .init(["normal"]),
+            "request_parameter_supported": .init(false),
+            "request_uri_parameter_supported": .init(false),
+            "require_request_uri_registration": .init(false),
+            "claims_parameter_supported": .init(false),
+        ]) { first, _ in first }
+    }
+
+    func metadata(req: Request) throws -> Response {
+        try Self.document(Self.oauthFields(issuer: req.application.config.issuer))
+    }
+
+    func openIDConfiguration(req: Request) throws -> Response {
+        try Self.document(Self.openIDFields(issuer: req.application.config.issuer))
     }
 
     func jwks(req: Request) async throws -> Response {
-        let keys = try await req.application.accessTokens.jwks()
+        try Self.document(["keys": AnyEncodable(try await req.application.accessTokens.jwks())])
+    }
+
+    private static func document(_ body: [String: AnyEncodable]) throws -> Response {
         let response = Response(status: .ok)
-        try response.content.encode(["keys": keys], using: JSONEncoder.oauth)
+        try response.content.encode(body, using: JSONEncoder.oauth)
         response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
+        response.allowAnyOrigin()
         return response
     }
 }

@@ -9,12 +9,16 @@ struct RevocationController: RouteCollection {
     static let revokePaths: [[PathComponent]] = [["oauth2", "token", "revoke"], ["oauth", "revoke"], ["oauth2", "revoke"]]
 
     func boot(routes: any RoutesBuilder) throws {
-        for path in Self.revokePaths { routes.post(path, use: revoke) }
+        for path in Self.revokePaths {
+            routes.post(path, use: revoke)
+            routes.on(.OPTIONS, path) { _ in Response(status: .noContent) }  // ClientCORSMiddleware answers
+        }
         routes.post("oauth2", "introspect", use: introspect)
     }
 
     private func client(_ req: Request, _ parameters: [String: String], allowPublic: Bool) async throws -> OAuthClient {
         let credentials = try ClientCredentials.parse(authorization: req.headers.first(name: .authorization), parameters: parameters)
+        if allowPublic { req.corsClientID = credentials.clientID }  // SPEC §8: revocation, not introspection
         let client = try await req.authenticateClient(credentials, endpoint: allowPublic ? "revoke" : "introspect")
         // RFC 7662 §2.1: introspection needs an authenticated (confidential) caller.
         if !allowPublic, !client.confidential { throw OAuthError(.invalidClient, "Introspection needs client authentication.") }

@@ -6,7 +6,10 @@ struct TokenController: RouteCollection {
     static let paths: [[PathComponent]] = [["oauth2", "token"], ["token"], ["oauth", "token"], ["oauth2", "access_token"]]
 
     func boot(routes: any RoutesBuilder) throws {
-        for path in Self.paths { routes.post(path, use: token) }
+        for path in Self.paths {
+            routes.post(path, use: token)
+            routes.on(.OPTIONS, path) { _ in Response(status: .noContent) }  // ClientCORSMiddleware answers
+        }
     }
 
     func token(req: Request) async throws -> Response {
@@ -15,6 +18,7 @@ struct TokenController: RouteCollection {
         do {
             let credentials = try ClientCredentials.parse(authorization: req.headers.first(name: .authorization), parameters: parameters)
             usedBasic = credentials.usedBasic
+            req.corsClientID = credentials.clientID
             let request = try TokenRequest.parse(parameters)
             let client: OAuthClient
             do {
@@ -22,7 +26,7 @@ struct TokenController: RouteCollection {
             } catch let limited as RateLimited {
                 return OAuthJSON.tooManyRequests(limited, .invalidClient)
             }
-            let response = try await TokenEndpoint(store: req.oauthStore(), now: Date()).handle(request, for: client)
+            let response = try await TokenEndpoint(store: req.oauthStore(), now: Date(), openID: req.openIDProvider).handle(request, for: client)
             req.metrics.tokenIssued(grantType: request.grantType)
             return try OAuthJSON.response(response, status: .ok)
         } catch let error as OAuthError {

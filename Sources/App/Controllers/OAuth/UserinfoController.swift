@@ -1,0 +1,49 @@
+import OAuth
+import Vapor
+
+/// `GET` and `POST /oauth2/userinfo` (OpenID Connect Core §5.3): `sub` and the claims the
+/// access token's scopes release. Errors are RFC 6750 §3's, with its `WWW-Authenticate`.
+struct UserinfoController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("oauth2", "userinfo", use: userinfo)
+        routes.post("oauth2", "userinfo", use: userinfo)
+        routes.on(.OPTIONS, "oauth2", "userinfo") { _ in Response(status: .noContent) }  // ClientCORSMiddleware answers
+    }
+
+    func userinfo(req: Request) async throws -> Response {
+        // RFC 6750 §2.1 header, or §2.2 form body; never both (§2: "MUST NOT use more than one").
+        let header = BearerAuthMiddleware.bearerToken(req.headers.first(name: .authorization))
+        let form = req.method == .POST && req.headers.contentType == .urlEncodedForm
+            ? Request.formDecode(req.body.string ?? "")["access_token"].flatMap { $0.isEmpty ? nil : $0 } : nil
+        if header != nil, form != nil {
+            return Self.error(.badRequest, OAuthError(.invalidRequest, "Send the access token once: in the Authorization header or the body."))
+        }
+        guard let token = header ?? form else {
+            // §3.1: a request without a token gets a challenge and no error code.
+            return Self.error(.unauthorized, nil, challenge: #"Bearer realm="gatehouse""#)
+        }
+        guard let claims = try await req.application.accessTokens.claimsIfValid(token),
+              let family = UUID(uuidString: claims.fid),
+              try await TokenFamilies(database: req.db).liveFamily(family) != nil
+        else { return Self.error(.unauthorized, OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")) }
+        req.corsClientID = claims.client_id
+        let scopes = ScopeSet.stored(claims.scope)
+        guard scopes.scopes.contains(.openid), let userID = claims.user_id,
+              let profile = try await req.oauthStore().profile(userID: userID)
+        else { return Self.error(.forbidden, OAuthError(.insufficientScope, "The access token lacks the openid scope."), scope: "openid") }
+        return try OAuthJSON.response(UserClaims.userinfo(profile, scopes: scopes), status: .ok)
+    }
+
+    private static func error(_ status: HTTPResponseStatus, _ error: OAuthError?, scope: String? = nil, challenge: String? = nil) -> Response {
+        let response = Response(status: status)
+        var value = challenge ?? #"Bearer realm="gatehouse""#
+        if let error {
+            value += #", error="\#(error.code.rawValue)", error_description="\#(error.description)""#
+            if let scope { value += #", scope="\#(scope)""# }
+            try? response.content.encode(OAuthErrorBody(error: error.code.rawValue, error_description: error.description), using: JSONEncoder.oauth)
+        }
+        response.headers.replaceOrAdd(name: .wwwAuthenticate, value: value)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+}

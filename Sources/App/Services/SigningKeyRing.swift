@@ -1,0 +1,144 @@
+import Crypto
+import Fluent
+import Foundation
+import JWTKit
+import NIOConcurrencyHelpers
+import _CryptoExtras
+
+/// The signing keys in `signing_keys`: an ES256 key for access tokens (RFC 9068) and ID tokens
+/// that ask for ES256, and an RSA-2048 key for RS256 ID tokens (OpenID Connect Core §15.1).
+/// Keys are created at first start and rotated together; each load is an immutable value
+/// behind a lock, so signing and verifying never queue on an actor (scripts/bench).
+final class SigningKeyRing: Sendable {
+    enum Algorithm: String { case es256 = "ES256", rs256 = "RS256" }
+
+    /// What one load of the table gives; replaced whole, never mutated.
+    struct KeySet: Sendable {
+        struct ECSigner: Sendable { let kid: String; let key: P256.Signing.PrivateKey }
+        struct RSASigner: Sendable { let kid: String; let key: _RSA.Signing.PrivateKey }
+        var ecSigner: ECSigner?
+        var rsaSigner: RSASigner?
+        var ecVerifiers: [String: P256.Signing.PublicKey] = [:]
+        var rsaVerifiers: [String: _RSA.Signing.PublicKey] = [:]
+        /// RFC 7517 §5: every key that may still have live tokens, oldest first.
+        var jwks: [[String: String]] = []
+        var loadedAt = Date.distantPast
+    }
+
+    private let keys = NIOLockedValueBox(KeySet())
+    private let database: any Database
+
+    init(database: any Database) { self.database = database }
+
+    var current: KeySet { keys.withLockedValue { $0 } }
+
+    /// Creates the keys that are missing (SPEC §5.2: "created on first start").
+    func ensureKeys() async throws {
+        try await reload()
+        let loaded = current
+        if loaded.ecSigner == nil { try await Self.addKey(.es256, on: database) }
+        if loaded.rsaSigner == nil { try await Self.addKey(.rs256, on: database) }
+        if loaded.ecSigner == nil || loaded.rsaSigner == nil { try await reload() }
+    }
+
+    /// `rotate-signing-key`: new keys sign from now on; the others retire once every token
+    /// they signed has expired. Returns the new kids.
+    static func rotate(on database: any Database, retireAfter seconds: Int) async throws -> [String] {
+        try await SigningKey.query(on: database).filter(\.$retireAfter == nil)
+            .set(\.$retireAfter, to: Date().addingTimeInterval(TimeInterval(seconds)))
+            .update()
+        return [try await addKey(.es256, on: database), try await addKey(.rs256, on: database)]
+    }
+
+    @discardableResult
+    private static func addKey(_ algorithm: Algorithm, on database: any Database) async throws -> String {
+        let kid = String(Secrets.random256().prefix(16))
+        let pem = switch algorithm {
+        case .es256: P256.Signing.PrivateKey().pemRepresentation
+        case .rs256: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
+        }
+        try await SigningKey(kid: kid, algorithm: algorithm.rawValue, privateKeyPEM: pem, at: Date()).create(on: database)
+        return kid
+    }
+
+    func reload() async throws {
+        let rows = try await SigningKey.query(on: database).sort(\.$createdAt, .ascending).all()
+        let now = Date()
+        var loaded = KeySet(loadedAt: now)
+        for row in rows where (row.retireAfter ?? .distantFuture) > now {
+            guard let kid = row.id else { continue }
+            // The newest unretired key of each algorithm signs (rows are oldest first).
+            let signs = row.retireAfter == nil
+            switch Algorithm(rawValue: row.algorithm) {
+            case .es256:
+                let key = try P256.Signing.PrivateKey(pemRepresentation: row.privateKeyPEM)
+                loaded.ecVerifiers[kid] = key.publicKey
+                if signs { loaded.ecSigner = .init(kid: kid, key: key) }
+                // X9.63: 0x04 || x || y, 32 bytes each (RFC 7518 §6.2.1).
+                let point = key.publicKey.x963Representation
+                loaded.jwks.append(["kty": "EC", "crv": "P-256", "x": point.dropFirst().prefix(32).base64URLEncodedString(),
+                                    "y": point.suffix(32).base64URLEncodedString(), "kid": kid, "use": "sig", "alg": "ES256"])
+            case .rs256:
+                let key = try _RSA.Signing.PrivateKey(pemRepresentation: row.privateKeyPEM)
+                loaded.rsaVerifiers[kid] = key.publicKey
+                if signs { loaded.rsaSigner = .init(kid: kid, key: key) }
+                // RFC 7518 §6.3.1: big-endian modulus and exponent, base64url.
+                let primitives = try key.publicKey.getKeyPrimitives()
+                loaded.jwks.append(["kty": "RSA", "n": primitives.modulus.base64URLEncodedString(),
+                                    "e": primitives.publicExponent.base64URLEncodedString(), "kid": kid, "use": "sig", "alg": "RS256"])
+            case nil:
+                continue
+            }
+        }
+        keys.withLockedValue { $0 = loaded }
+    }
+
+    /// Keys are reloaded every minute (rotation elsewhere), and made when missing.
+    func reloadIfStale() async throws {
+        let loaded = current
+        if loaded.ecSigner == nil || loaded.rsaSigner == nil {
+            try await ensureKeys()
+        } else if Date().timeIntervalSince(loaded.loadedAt) > 60 {
+            try await reload()
+        }
+    }
+
+    /// A token names a key this instance has not seen: another instance may just have added
+    /// it. Reloads at most every 5 seconds, so forged headers cost no queries; true if it did.
+    func reloadForUnknownKey() async throws -> Bool {
+        guard Date().timeIntervalSince(current.loadedAt) > 5 else { return false }
+        try await reload()
+        return true
+    }
+}
+
+/// A compact JWS's parts (RFC 7515 §7.1).
+struct CompactJWS {
+    let header: Substring
+    let payload: Data
+    let signature: Data
+    /// The bytes the signature covers: `header.payload`.
+    let signingInput: [UInt8]
+
+    init?(_ token: String) {
+        let parts = token.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 3, let payload = Data(base64URLEncoded: parts[1]), let signature = Data(base64URLEncoded: parts[2])
+        else { return nil }
+        header = parts[0]
+        self.payload = payload
+        self.signature = signature
+        signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+    }
+
+    struct Header: Codable {
+        let alg: String
+        let kid: String
+        var typ: String?
+        /// RFC 7515 §4.1.11: we understand no extensions, so a token that demands one is refused.
+        var crit: [String]?
+    }
+
+    var decodedHeader: Header? {
+        Data(base64URLEncoded: header).flatMap { try? JSONDecoder().decode(Header.self, from: $0) }
+    }
+}
