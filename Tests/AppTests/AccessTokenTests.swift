@@ -18,7 +18,7 @@ struct AccessTokenTests {
 
     private static func b64(_ data: Data) -> String { data.base64URLEncodedString() }
 
-    private static func decode(_ part: Substring) throws -> [String: Any] {
+    static func decode(_ part: Substring) throws -> [String: Any] {
         var s = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
         return try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: s))) as? [String: Any] ?? [:]

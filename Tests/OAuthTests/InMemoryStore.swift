@@ -65,7 +65,7 @@ actor InMemoryStore: OAuthStore {
         let record = entry.record
         return .redeemed(RefreshGrantRecord(familyID: record.familyID, clientID: record.clientID, userID: record.userID,
                                             authorizationID: record.authorizationID, scopes: record.scopes,
-                                            revoked: revokedFamilies.contains(record.familyID)))
+                                            revoked: revokedFamilies.contains(record.familyID), openID: record.openID))
     }
 
     func revokeFamily(_ familyID: String) async throws { revokedFamilies.insert(familyID) }

@@ -155,9 +155,10 @@ final class AccessTokens: Sendable {
         }
     }
 
-    /// The JWKS (RFC 7517 §5): every key that may still have live tokens, from the loaded set.
+    /// The JWKS (RFC 7517 §5): every key that may still have live tokens, read afresh so a key
+    /// another instance just added is published at once.
     func jwks() async throws -> [[String: String]] {
-        try await ring.reloadIfStale()
+        try await ring.ensureKeys()
         return ring.current.jwks
     }
 }
