@@ -44,6 +44,8 @@ function response(status, headers, body)
     step = ok and 3 or 1
   else
     local ok = status == 200 and body ~= nil and body:find('"access_token"', 1, true) ~= nil
+    -- An OpenID Connect flow (scope openid) must also have its ID token.
+    if ok and row.authorize_path:find("openid", 1, true) then ok = body:find('"id_token"', 1, true) ~= nil end
     common.count(status, ok, not ok and common.oauth_error(body) or nil)
     if ok then bench_flows = bench_flows + 1 end
     step = 1
