@@ -62,11 +62,11 @@ struct APITests {
                 json: #"{"icon": "data:image/png;base64,\#(Fixtures.png(width: 8, height: 8).base64EncodedString())"}"#, headers: ["If-Match": "\"2\""])
             #expect(ifMatch == .ok)
 
-            let (reset, _, resetBody, _) = try await call(app, .POST, "/api/v1/oauth2/applications/\(id)/client-secret/reset", token: token, json: #"{"grace_period": 3600}"#)
+            let (reset, _, resetBody, _) = try await call(app, .POST, "/api/v1/oauth2/applications/\(id)/client-secret/reset", token: token, json: #"{"grace_period": 3600, "version": 3}"#)
             #expect(reset == .ok && resetBody["client_secret"] is String)
-            let (bot, _, botBody, _) = try await call(app, .POST, "/api/v1/oauth2/applications/\(id)/bot", token: token, json: #"{"username": "scriptbot"}"#)
+            let (bot, _, botBody, _) = try await call(app, .POST, "/api/v1/oauth2/applications/\(id)/bot", token: token, json: #"{"username": "scriptbot", "version": 4}"#)
             #expect(bot == .created && (botBody["bot"] as? [String: Any])?["username"] as? String == "scriptbot")
-            let (renamed, _, renamedBody, _) = try await call(app, .PATCH, "/api/v1/oauth2/applications/\(id)/bot", token: token, json: #"{"username": "scriptbot2"}"#)
+            let (renamed, _, renamedBody, _) = try await call(app, .PATCH, "/api/v1/oauth2/applications/\(id)/bot", token: token, json: #"{"username": "scriptbot2", "version": 5}"#)
             #expect(renamed == .ok && (renamedBody["bot"] as? [String: Any])?["username"] as? String == "scriptbot2")
 
             let (_, _, _, audit) = try await call(app, .GET, "/api/v1/oauth2/applications/\(id)/audit-log?limit=2", token: token)

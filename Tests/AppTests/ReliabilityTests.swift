@@ -64,21 +64,32 @@ struct ReliabilityTests {
         }
     }
 
-    @Test("Application creation: 10 an hour per user, on the REST API and the console; then 429 with retry_after")
+    @Test("SPEC §7: a user with no applications creates 25 in a row, the 26th is MAX_APPLICATIONS; the hourly limit (30) answers 429 on the console and the REST API")
     func creationLimit() async throws {
         try await withTestApp { app in
             let browser = Browser(app)
             try await browser.register("maker")
-            for i in 0..<RateLimiter.Rule.applicationCreation.limit { _ = try await browser.createApplication(name: "App \(i)") }
+            var ids: [String] = []
+            for i in 0..<ApplicationRules.maxApplications { ids.append(try await browser.createApplication(name: "App \(i)").id) }
             try await browser.get("/developers/applications/new")
-            let refused = try await browser.post("/developers/applications", ["name": "Eleventh", "description": "", "redirect_uris": ""])
+            let capped = try await browser.post("/developers/applications", ["name": "Twenty-sixth", "description": "", "redirect_uris": ""])
+            #expect(capped.status == .unprocessableEntity || capped.status == .badRequest)
+            #expect(capped.body.string.contains("limit of 25 applications"))
+
+            // Delete and create again: the 31st creation of the hour is refused.
+            let user = try #require(try await User.query(on: app.db).filter(\.$username == "maker").first())
+            let service = ApplicationService(database: app.db, actor: user)
+            let rule = RateLimiter.Rule.applicationCreation
+            for id in ids.prefix(rule.limit - ApplicationRules.maxApplications + 1) { try await service.delete(id, expectedVersion: nil) }
+            for i in 0..<(rule.limit - ApplicationRules.maxApplications) { _ = try await browser.createApplication(name: "Again \(i)") }
+            try await browser.get("/developers/applications/new")
+            let refused = try await browser.post("/developers/applications", ["name": "Over the limit", "description": "", "redirect_uris": ""])
             #expect(refused.status == .tooManyRequests)
             #expect(refused.headers.first(name: .retryAfter).flatMap { Int($0) } != nil)
-            #expect(refused.body.string.contains("You can create 10 applications an hour"))
-            #expect(refused.body.string.contains("Eleventh"))  // the input is kept
+            #expect(refused.body.string.contains("You can create \(rule.limit) applications an hour"))
+            #expect(refused.body.string.contains("Over the limit"))  // the input is kept
 
-            let user = try #require(try await User.query(on: app.db).filter(\.$username == "maker").first())
-            let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "maker scripts", personal: true))
+            let personal = try await service.create(.init(name: "maker scripts", personal: true))
             let scripts = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
             let grant = try OAuthTestClient.json(try await scripts.token([
                 "grant_type": "password", "username": "maker", "password": "correct horse battery", "scope": "applications.write",
@@ -90,7 +101,7 @@ struct ReliabilityTests {
             let body = try JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any] ?? [:]
             #expect(body["code"] as? String == "RATE_LIMITED")
             #expect(body["retry_after"] as? Int == reply.headers.first(name: .retryAfter).flatMap { Int($0) })
-            #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == 10)
+            #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == ApplicationRules.maxApplications - 1)
         }
     }
 

@@ -45,8 +45,14 @@ struct BearerAuthMiddleware: AsyncMiddleware {
 extension Request {
     /// The API caller, checked for `scope` (SPEC §3.4); a missing scope is 403 MISSING_SCOPE.
     func principal(requiring scope: Scope) throws -> APIPrincipal {
-        guard let principal = storage[BearerAuthMiddleware.PrincipalKey.self] else { throw Abort(.unauthorized) }
+        let principal = try principal()
         guard principal.scopes.allows(scope) else { throw APIError.missingScope(scope) }
+        return principal
+    }
+
+    /// The API caller, whatever its token's scopes.
+    func principal() throws -> APIPrincipal {
+        guard let principal = storage[BearerAuthMiddleware.PrincipalKey.self] else { throw Abort(.unauthorized) }
         return principal
     }
 }

@@ -384,16 +384,27 @@ struct ApplicationService: Sendable {
     func delete(_ id: String, expectedVersion: Int?) async throws {
         let app = try await find(id)
         if let expectedVersion, app.version != expectedVersion { throw Failure.versionConflict(current: app) }
-        try await database.guardedTransaction { tx in
-            let sql = tx as! any SQLDatabase
-            var statement = sql.delete(from: ClientApplication.schema).where("id", .equal, id)
-            if let expectedVersion { statement = statement.where("version", .equal, expectedVersion) }
-            let deleted = try await statement.returning("id").all()
-            guard !deleted.isEmpty else { throw Failure.versionConflict(current: app) }
-            if let botID = app.$bot.id {
-                try await sql.delete(from: User.schema).where("id", .equal, botID).run()
+        do {
+            try await database.guardedTransaction { tx in
+                let sql = tx as! any SQLDatabase
+                var statement = sql.delete(from: ClientApplication.schema).where("id", .equal, id)
+                if let expectedVersion { statement = statement.where("version", .equal, expectedVersion) }
+                let deleted = try await statement.returning("id").all()
+                guard !deleted.isEmpty else { throw StaleVersion() }
+                if let botID = app.$bot.id {
+                    try await sql.delete(from: User.schema).where("id", .equal, botID).run()
+                }
             }
+        } catch is StaleVersion {
+            throw try await conflictOrGone(id)
         }
+    }
+
+    /// A write that matched no row lost a race: to a change (a version conflict, with the
+    /// current application) or to a delete, which it answers as if it came after it: not found
+    /// (SPEC §7), never a conflict.
+    private func conflictOrGone(_ id: String) async throws -> Failure {
+        .versionConflict(current: try await find(id))  // `find` throws `.notFound` once it is gone
     }
 
     // MARK: The one versioned write
@@ -427,7 +438,7 @@ struct ApplicationService: Sendable {
                                      versionBefore: expectedVersion, versionAfter: expectedVersion + 1, at: date).create(on: tx)
             }
         } catch is StaleVersion {
-            throw Failure.versionConflict(current: try await find(id))
+            throw try await conflictOrGone(id)
         }
     }
 

@@ -88,8 +88,10 @@ extension RateLimiter.Rule {
     /// Failed client authentications (RFC 6749 §2.3) for one client id, at the token,
     /// revocation and introspection endpoints (bucket: `clientAuthenticationBucket`).
     static let clientAuthentication = Self(limit: 10, window: 60)
-    /// Applications one user may create in an hour (personal clients excepted).
-    static let applicationCreation = Self(limit: 10, window: 3600)
+    /// Applications one user may create in an hour (personal clients excepted). SPEC §7: above the
+    /// 25-application cap, so a user with none can create 25 in a row; it only slows a loop of
+    /// create-and-delete.
+    static let applicationCreation = Self(limit: 30, window: 3600)
     /// Failed sign-ins for one account: 5 per 15 minutes, as Devise's lockable default suggests.
     static let loginPerAccount = Self(limit: 5, window: 900)
     /// Failed sign-ins from one address: more, since offices and NATs share addresses.

@@ -63,4 +63,13 @@ struct ExpectedVersion {
         }
         return body.map { ExpectedVersion(value: $0, viaIfMatch: false) }
     }
+
+    /// SPEC §3.2, §7: every write names its version; neither body nor `If-Match` is a 428.
+    static func required(_ req: Request, body: Int?) throws -> ExpectedVersion {
+        guard let version = try from(req, body: body) else {
+            throw APIError(status: .preconditionRequired, body: APIErrorBody(
+                code: "VERSION_REQUIRED", message: "Send the version you are changing: If-Match: \"n\" or \"version\": n."))
+        }
+        return version
+    }
 }

@@ -90,10 +90,7 @@ struct ApplicationsAPIController: RouteCollection {
             }
         }
         guard problems.isEmpty else { return try APIResponses.failure(.invalid(problems)) }
-        guard let version = try ExpectedVersion.from(req, body: bodyVersion) else {
-            return try APIResponses.error(.preconditionRequired, APIErrorBody(
-                code: "VERSION_REQUIRED", message: "Send the version you are changing: If-Match: \"n\" or \"version\": n."))
-        }
+        let version = try ExpectedVersion.required(req, body: bodyVersion)
         do {
             return try APIResponses.application(try await service.update(id(req), expectedVersion: version.value, changes).application)
         } catch let failure as ApplicationService.Failure {
@@ -119,9 +116,8 @@ struct ApplicationsAPIController: RouteCollection {
         let bodyVersion = fields.int("version")
         guard fields.problems.isEmpty else { return try APIResponses.failure(.invalid(fields.problems)) }
         do {
-            let version = try ExpectedVersion.from(req, body: bodyVersion)
-            let current = try await service.find(id(req))
-            let outcome = try await service.resetSecret(id(req), expectedVersion: version?.value ?? current.version, gracePeriod: grace)
+            let version = try ExpectedVersion.required(req, body: bodyVersion)
+            let outcome = try await service.resetSecret(id(req), expectedVersion: version.value, gracePeriod: grace)
             struct ResetBody: Content {
                 let client_secret: String
                 let application: ApplicationDTO
@@ -143,9 +139,9 @@ struct ApplicationsAPIController: RouteCollection {
         let bodyVersion = fields.int("version")
         guard fields.problems.isEmpty else { return try APIResponses.failure(.invalid(fields.problems)) }
         do {
-            let current = try await service.find(id(req))
-            let version = try ExpectedVersion.from(req, body: bodyVersion)?.value ?? current.version
-            let name = username ?? Self.defaultBotName(current.name)
+            let version = try ExpectedVersion.required(req, body: bodyVersion).value
+            var name = username ?? ""
+            if username == nil { name = Self.defaultBotName(try await service.find(id(req)).name) }
             return try APIResponses.application(try await service.addBot(id(req), expectedVersion: version, username: name).application, status: .created)
         } catch let failure as ApplicationService.Failure {
             return try APIResponses.failure(failure, viaIfMatch: req.headers.first(name: .ifMatch) != nil)
@@ -160,9 +156,8 @@ struct ApplicationsAPIController: RouteCollection {
         let bodyVersion = fields.int("version")
         guard fields.problems.isEmpty else { return try APIResponses.failure(.invalid(fields.problems)) }
         do {
-            let current = try await service.find(id(req))
-            let version = try ExpectedVersion.from(req, body: bodyVersion)
-            return try APIResponses.application(try await service.update(id(req), expectedVersion: version?.value ?? current.version, changes).application)
+            let version = try ExpectedVersion.required(req, body: bodyVersion)
+            return try APIResponses.application(try await service.update(id(req), expectedVersion: version.value, changes).application)
         } catch let failure as ApplicationService.Failure {
             return try APIResponses.failure(failure, viaIfMatch: req.headers.first(name: .ifMatch) != nil)
         }

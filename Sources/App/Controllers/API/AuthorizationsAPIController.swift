@@ -56,7 +56,8 @@ struct PublicApplicationsAPIController: RouteCollection {
     }
 
     func current(req: Request) async throws -> Response {
-        let principal = try req.principal(requiring: .identify)
+        // SPEC §3.4: a client-credentials token with any scope.
+        let principal = try req.principal()
         guard principal.userID == nil,
               let app = try await ClientApplication.query(on: req.db).filter(\.$id == principal.clientID).with(\.$owner).with(\.$bot).first()
         else {

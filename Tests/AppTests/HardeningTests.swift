@@ -1,0 +1,95 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import Vapor
+
+/// Issue 9's findings about the REST layer's promises (SPEC §3.4, §7), each with the test that
+/// failed before its fix.
+@Suite("Hardening: the REST layer keeps its promises (SPEC §3.4, §7)")
+struct HardeningTests {
+    private func token(_ app: Application, _ username: String, scope: String = "applications.write") async throws -> String {
+        let user = try await Fixtures.user(app, username)
+        let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "\(username) scripts", personal: true))
+        let client = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
+        let body = try OAuthTestClient.json(try await client.token(["grant_type": "password", "username": username, "password": "correct horse battery", "scope": scope]))
+        return try #require(body["access_token"] as? String)
+    }
+
+    private func call(_ app: Application, _ method: HTTPMethod, _ path: String, token: String, json: String? = nil) async throws -> (HTTPResponseStatus, [String: Any]) {
+        var headers: HTTPHeaders = ["Authorization": "Bearer \(token)"]
+        if json != nil { headers.contentType = .json }
+        let reply = try await app.testing().sendRequest(method, path, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return (reply.status, (try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView))) as? [String: Any] ?? [:])
+    }
+
+    @Test("SPEC §3.4: GET /applications/@me answers a client-credentials token of any scope")
+    func applicationMeAnyScope() async throws {
+        try await withTestApp { app in
+            let (_, _, client) = try await OAuthFixtures.setUp(app)
+            let body = try OAuthTestClient.json(try await client.token(["grant_type": "client_credentials", "scope": "applications.read"]))
+            let token = try #require(body["access_token"] as? String)
+            let (status, me) = try await call(app, .GET, "/api/v1/applications/@me", token: token)
+            #expect(status == .ok && me["id"] as? String == client.id)
+        }
+    }
+
+    @Test("SPEC §7: secret reset and bot add/rename without a version are 428 VERSION_REQUIRED, and change nothing")
+    func versionRequired() async throws {
+        try await withTestApp { app in
+            let token = try await token(app, "scripter")
+            let (_, created) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: #"{"name": "Versioned"}"#)
+            let id = try #require(created["id"] as? String)
+            for (method, path, json) in [(HTTPMethod.POST, "client-secret/reset", "{}"), (.POST, "bot", #"{"username": "versionbot"}"#)] {
+                let (status, body) = try await call(app, method, "/api/v1/oauth2/applications/\(id)/\(path)", token: token, json: json)
+                #expect(status == .preconditionRequired && body["code"] as? String == "VERSION_REQUIRED", "\(path)")
+            }
+            #expect(try await ClientApplication.find(id, on: app.db)?.version == 1)
+            let (added, _) = try await call(app, .POST, "/api/v1/oauth2/applications/\(id)/bot", token: token, json: #"{"username": "versionbot", "version": 1}"#)
+            #expect(added == .created)
+            let (rename, body) = try await call(app, .PATCH, "/api/v1/oauth2/applications/\(id)/bot", token: token, json: #"{"username": "renamedbot"}"#)
+            #expect(rename == .preconditionRequired && body["code"] as? String == "VERSION_REQUIRED")
+            #expect(try await ClientApplication.find(id, on: app.db)?.version == 2)
+        }
+    }
+
+    @Test("SPEC §7: twenty parallel DELETEs give one 204 and nineteen 404 UNKNOWN_APPLICATION, never a conflict")
+    func deleteRace() async throws {
+        try await withTestApp { app in
+            let token = try await token(app, "racer")
+            let (_, created) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: #"{"name": "Doomed"}"#)
+            let id = try #require(created["id"] as? String)
+            let results = try await withThrowingTaskGroup(of: (HTTPResponseStatus, String?).self) { group in
+                for n in 0..<20 {
+                    group.addTask {
+                        // Half with If-Match, half without: neither may answer 409 or 412.
+                        var headers: HTTPHeaders = ["Authorization": "Bearer \(token)"]
+                        if n % 2 == 0 { headers.replaceOrAdd(name: .ifMatch, value: "\"1\"") }
+                        let reply = try await app.testing().sendRequest(.DELETE, "/api/v1/oauth2/applications/\(id)", headers: headers)
+                        let body = (try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView))) as? [String: Any]
+                        return (reply.status, body?["code"] as? String)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0.0 == .noContent }.count == 1)
+            #expect(results.filter { $0.0 == .notFound && $0.1 == "UNKNOWN_APPLICATION" }.count == 19, "\(results)")
+        }
+    }
+
+    @Test("SPEC §3.1: thirty parallel creations never pass the 25-application cap")
+    func parallelCreations() async throws {
+        try await withTestApp { app in
+            let token = try await token(app, "flooder")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for n in 0..<30 {
+                    group.addTask { try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: #"{"name": "App \#(n)"}"#).0 }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == ApplicationRules.maxApplications, "\(statuses)")
+            #expect(statuses.filter { $0 == .badRequest }.count == 5)
+            #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == ApplicationRules.maxApplications)
+        }
+    }
+}
