@@ -92,4 +92,61 @@ struct HardeningTests {
             #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == ApplicationRules.maxApplications)
         }
     }
+
+    @Test("SPEC §7: only the console or the personal client's own token touches the personal client; other tokens get 404")
+    func personalClientGuard() async throws {
+        try await withTestApp { app in
+            let (browser, user, client) = try await OAuthFixtures.setUp(app)
+            let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "my scripts", personal: true))
+            let personalID = try personal.application.requireID()
+            // A third-party app the user granted applications.write.
+            let redirect = try await browser.authorize("response_type=code&client_id=\(client.id)&scope=applications.write")
+            let code = try #require(Browser.queryItems(redirect.headers.first(name: .location))["code"])
+            let thirdParty = try #require(try OAuthTestClient.json(try await client.token(["grant_type": "authorization_code", "code": code]))["access_token"] as? String)
+            for (method, path, json) in [(HTTPMethod.GET, "", nil), (.PATCH, "", #"{"name": "hijacked", "version": 1}"#),
+                                         (.POST, "/client-secret/reset", #"{"version": 1}"#), (.DELETE, "", nil)] as [(HTTPMethod, String, String?)] {
+                let (status, body) = try await call(app, method, "/api/v1/oauth2/applications/\(personalID)\(path)", token: thirdParty, json: json)
+                #expect(status == .notFound && body["code"] as? String == "UNKNOWN_APPLICATION", "\(method) \(path)")
+            }
+            #expect(try await ClientApplication.find(personalID, on: app.db)?.version == 1)
+            // The personal client's own token may.
+            let own = OAuthTestClient(app: app, id: personalID, secret: personal.clientSecret)
+            let ownToken = try #require(try OAuthTestClient.json(try await own.token(["grant_type": "password", "username": "resourceowner",
+                                                                                      "password": "correct horse battery", "scope": "applications.write"]))["access_token"] as? String)
+            let (renamed, _) = try await call(app, .PATCH, "/api/v1/oauth2/applications/\(personalID)", token: ownToken, json: #"{"name": "my tools", "version": 1}"#)
+            #expect(renamed == .ok)
+        }
+    }
+
+    @Test("SPEC §7: an admin transfer resets the secret (returned once; the old one dies) and refuses the personal client")
+    func transferResetsSecret() async throws {
+        try await withTestApp { app in
+            let accounts = AccountService(database: app.db, passwords: Passwords(hasher: app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next())))
+            guard case .created(let root) = try await accounts.register(.init(username: "root", email: "root@example.com", password: "correct horse battery"), kind: .admin) else {
+                Issue.record("no admin"); return
+            }
+            let scripts = try await ApplicationService(database: app.db, actor: root).create(.init(name: "root scripts", personal: true))
+            let rootClient = OAuthTestClient(app: app, id: try scripts.application.requireID(), secret: scripts.clientSecret)
+            let adminToken = try #require(try OAuthTestClient.json(try await rootClient.token(["grant_type": "password", "username": "root",
+                                                                                              "password": "correct horse battery", "scope": "admin"]))["access_token"] as? String)
+            let alice = try await Fixtures.user(app, "alice")
+            let bob = try await Fixtures.user(app, "bob")
+            let owned = try await Fixtures.application(app, owner: alice, name: "Alice's")
+            let id = try owned.application.requireID()
+            let oldClient = OAuthTestClient(app: app, id: id, secret: owned.clientSecret)
+            #expect(try await oldClient.token(["grant_type": "client_credentials"]).status == .ok)
+
+            let bobID = try bob.requireID().uuidString.lowercased()
+            let (moved, body) = try await call(app, .PATCH, "/api/v1/admin/applications/\(id)", token: adminToken, json: #"{"new_owner_id": "\#(bobID)", "version": 1}"#)
+            #expect(moved == .ok)
+            let secret = try #require(body["client_secret"] as? String)
+            #expect(try await oldClient.token(["grant_type": "client_credentials"]).status == .unauthorized)
+            #expect(try await OAuthTestClient(app: app, id: id, secret: secret).token(["grant_type": "client_credentials"]).status == .ok)
+
+            let alicePersonal = try await ApplicationService(database: app.db, actor: alice).create(.init(name: "alice scripts", personal: true))
+            let (refused, refusedBody) = try await call(app, .PATCH, "/api/v1/admin/applications/\(try alicePersonal.application.requireID())",
+                                                        token: adminToken, json: #"{"new_owner_id": "\#(bobID)", "version": 1}"#)
+            #expect(refused == .notFound && refusedBody["code"] as? String == "UNKNOWN_APPLICATION")
+        }
+    }
 }

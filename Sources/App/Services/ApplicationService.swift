@@ -13,6 +13,9 @@ struct ApplicationService: Sendable {
     let actor: User
     /// An administrator using the admin API reaches every user's applications.
     var asAdministrator = false
+    /// The client of the REST caller's token; nil in the console. SPEC §7: the personal client
+    /// is changed only from the console or with a token issued to the personal client itself.
+    var viaClient: String? = nil
     var now: @Sendable () -> Date = { Date() }
 
     enum Failure: AbortError {
@@ -100,12 +103,16 @@ struct ApplicationService: Sendable {
             query = query.filter(\.$owner.$id == ownerID)
         }
         guard let app = try await query.first() else { throw Failure.notFound }
+        if app.personal, let viaClient, viaClient != id { throw Failure.notFound }
         return app
     }
 
-    /// Admin API: hands the application to another user, audited (SPEC §3.4).
+    /// Admin API: hands the application to another user, audited (SPEC §3.4). SPEC §7: the
+    /// secret is reset, so the old owner's copy dies (the new one is returned once), and a
+    /// personal client is never transferred.
     func transfer(_ id: String, expectedVersion: Int, to newOwnerID: UUID) async throws -> Outcome {
         let app = try await find(id)
+        guard !app.personal else { throw Failure.notFound }
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
         guard let newOwner = try await User.find(newOwnerID, on: database), newOwner.kind != .bot else {
             throw Failure.invalid([FieldProblem(path: "new_owner_id", code: "UNKNOWN_USER", message: "No such user.")])
@@ -113,9 +120,15 @@ struct ApplicationService: Sendable {
         let owned = try await ClientApplication.query(on: database)
             .filter(\.$owner.$id == newOwnerID).filter(\.$personal == false).count()
         guard owned < ApplicationRules.maxApplications else { throw Failure.limitReached }
-        try await versionedWrite(app, expectedVersion: expectedVersion, action: "transfer", fields: ["owner_id"],
-                                 set: [("owner_id", newOwnerID)], before: nil, after: nil)
-        return Outcome(application: try await find(id), clientSecret: nil)
+        let secret = app.confidential ? Secrets.random256() : nil
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: "transfer",
+                                 fields: secret == nil ? ["owner_id"] : ["owner_id", "client_secret"],
+                                 set: [("owner_id", newOwnerID)], before: nil) { tx in
+            guard let secret else { return }
+            try await (tx as! any SQLDatabase).delete(from: ClientSecret.schema).where("application_id", .equal, id).run()
+            try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
+        }
+        return Outcome(application: try await find(id), clientSecret: secret)
     }
 
     func auditLog(_ app: ClientApplication, limit: Int = 50) async throws -> [AuditEntry] {

@@ -17,6 +17,7 @@ struct AdminAPIController: RouteCollection {
         guard user.isAdmin else { throw APIError.missingScope(.admin) }
         var service = ApplicationService(database: req.db, actor: user)
         service.asAdministrator = true
+        service.viaClient = try req.principal().clientID
         return service
     }
 
@@ -58,7 +59,8 @@ struct AdminAPIController: RouteCollection {
             return try APIResponses.error(.preconditionRequired, APIErrorBody(code: "VERSION_REQUIRED", message: "Send the version: If-Match or \"version\"."))
         }
         do {
-            return try APIResponses.application(try await service.transfer(req.parameters.get("id") ?? "", expectedVersion: version.value, to: ownerID).application)
+            let outcome = try await service.transfer(req.parameters.get("id") ?? "", expectedVersion: version.value, to: ownerID)
+            return try APIResponses.application(outcome.application, secret: outcome.clientSecret)
         } catch let failure as ApplicationService.Failure {
             return try APIResponses.failure(failure, viaIfMatch: version.viaIfMatch)
         }

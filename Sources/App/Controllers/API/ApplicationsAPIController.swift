@@ -19,7 +19,9 @@ struct ApplicationsAPIController: RouteCollection {
     }
 
     private func service(_ req: Request, _ scope: Scope) async throws -> ApplicationService {
-        ApplicationService(database: req.db, actor: try await req.apiUser(requiring: scope))
+        var service = ApplicationService(database: req.db, actor: try await req.apiUser(requiring: scope))
+        service.viaClient = try req.principal().clientID
+        return service
     }
 
     private func id(_ req: Request) -> String { req.parameters.get("id") ?? "" }
