@@ -1,3 +1,4 @@
+import Crypto
 import Vapor
 
 /// Typed settings, parsed once at boot from the environment (SPEC §1). A bad value stops the boot
@@ -22,6 +23,8 @@ struct AppConfig: Sendable {
     var bcryptCost: Int
     /// PostgreSQL connections per event loop (the pool holds this × cores).
     var postgresConnectionsPerLoop = 4
+    /// `GATEHOUSE_KEY_ENCRYPTION_KEY`: signing keys are stored sealed with it (AES-GCM).
+    var keyEncryptionKey: SymmetricKey? = nil
 
     static let defaultSQLitePath = "db/gatehouse.sqlite"
 
@@ -36,10 +39,12 @@ struct AppConfig: Sendable {
             guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             return raw
         }
-        func seconds(_ name: String, default fallback: Int?) throws -> Int? {
+        /// Lifetimes past `max` are a start-up error, not a silent accept: a typo of a few zeros
+        /// would otherwise mint codes or tokens that outlive every revocation habit.
+        func seconds(_ name: String, default fallback: Int?, max: Int) throws -> Int? {
             guard let raw = value(name) else { return fallback }
-            guard let number = Int(raw), number > 0, number <= 10 * 365 * 86_400 else {
-                throw Invalid(variable: name, problem: "must be a whole number of seconds between 1 and 315360000, got '\(raw.prefix(40))'")
+            guard let number = Int(raw), number > 0, number <= max else {
+                throw Invalid(variable: name, problem: "must be a whole number of seconds between 1 and \(max), got '\(raw.prefix(40))'")
             }
             return number
         }
@@ -88,16 +93,29 @@ struct AppConfig: Sendable {
             throw Invalid(variable: "BCRYPT_COST", problem: "must be a whole number from 4 to 31, got '\(costRaw.prefix(20))'")
         }
 
+        var keyEncryptionKey: SymmetricKey?
+        if let raw = value("GATEHOUSE_KEY_ENCRYPTION_KEY") {
+            // Never echo the value: it is the key.
+            guard let bytes = Data(base64Encoded: raw), bytes.count == 32 else {
+                throw Invalid(variable: "GATEHOUSE_KEY_ENCRYPTION_KEY", problem: "must be 32 bytes, base64 (openssl rand -base64 32)")
+            }
+            keyEncryptionKey = SymmetricKey(data: bytes)
+        }
+
         return AppConfig(
             database: database,
             issuer: issuer,
-            accessTokenTTL: try seconds("ACCESS_TOKEN_TTL", default: 604_800)!,
-            authCodeTTL: try seconds("AUTH_CODE_TTL", default: 600)!,
-            refreshTokenIdleTTL: try seconds("REFRESH_TOKEN_IDLE_TTL", default: nil),
+            // 30 days: RFC 9068 access tokens are checked against their family, but a
+            // longer-lived bearer token is a liability wherever it leaks.
+            accessTokenTTL: try seconds("ACCESS_TOKEN_TTL", default: 604_800, max: 30 * 86_400)!,
+            // RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED."
+            authCodeTTL: try seconds("AUTH_CODE_TTL", default: 600, max: 600)!,
+            refreshTokenIdleTTL: try seconds("REFRESH_TOKEN_IDLE_TTL", default: nil, max: 365 * 86_400),
             logLevel: logLevel,
             logFormat: logFormat,
-            requestTimeout: try seconds("REQUEST_TIMEOUT", default: 5)!,
-            bcryptCost: bcryptCost
+            requestTimeout: try seconds("REQUEST_TIMEOUT", default: 5, max: 300)!,
+            bcryptCost: bcryptCost,
+            keyEncryptionKey: keyEncryptionKey
         )
     }
 

@@ -24,7 +24,8 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(RequestDeadlineMiddleware(deadline: .seconds(Int64(config.requestTimeout))))
     app.middleware.use(PublicFilesMiddleware(publicDirectory: app.directory.publicDirectory))
 
-    app.accessTokens = AccessTokens(database: app.db, issuer: config.issuer, ttl: config.accessTokenTTL)
+    app.accessTokens = AccessTokens(database: app.db, issuer: config.issuer, ttl: config.accessTokenTTL,
+                                    encryptionKey: config.keyEncryptionKey)
     Migrations.register(on: app)
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(RotateSigningKeyCommand(), as: "rotate-signing-key")

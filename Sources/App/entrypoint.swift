@@ -27,6 +27,9 @@ enum Entrypoint {
             try await configure(app, config: config)
             if needsMigratedDatabase(env.arguments) {
                 // SPEC §1: the zero-setup start creates and migrates the database.
+                if config.keyEncryptionKey == nil {
+                    app.logger.warning("GATEHOUSE_KEY_ENCRYPTION_KEY is not set: signing keys are stored in clear in the database")
+                }
                 try await app.prepareDatabase()
             }
             try await app.execute()

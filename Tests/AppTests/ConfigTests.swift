@@ -35,6 +35,12 @@ struct ConfigTests {
         ("GATEHOUSE_ISSUER", "https://x.example/?q=1"),
         ("DATABASE_URL", "mysql://secret@host/db"),
         ("BCRYPT_COST", "99"),
+        // Issue 9: lifetimes past sane maxima stop the boot.
+        ("ACCESS_TOKEN_TTL", "31536000"),
+        ("AUTH_CODE_TTL", "3600"),
+        ("REFRESH_TOKEN_IDLE_TTL", "315360000"),
+        ("REQUEST_TIMEOUT", "3600"),
+        ("GATEHOUSE_KEY_ENCRYPTION_KEY", "c2VjcmV0"),  // "secret": too short
     ])
     func badValues(variable: String, value: String) {
         do {

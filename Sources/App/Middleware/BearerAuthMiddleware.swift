@@ -20,8 +20,7 @@ struct BearerAuthMiddleware: AsyncMiddleware {
         guard let token = Self.bearerToken(request.headers.first(name: .authorization))
         else { return APIError.unauthorized("Send an access token: Authorization: Bearer <token>.", tokenError: false) }
         guard let claims = try await request.application.accessTokens.claimsIfValid(token),
-              let family = UUID(uuidString: claims.fid),
-              let live = try await TokenFamilies(database: request.db).liveFamily(family)
+              let live = try await TokenFamilies(database: request.db).liveFamily(of: claims)
         else { return APIError.unauthorized("The access token is invalid, expired or revoked.", tokenError: true) }
         request.storage[PrincipalKey.self] = APIPrincipal(
             claims: claims, scopes: ScopeSet.stored(claims.scope),

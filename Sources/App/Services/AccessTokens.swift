@@ -38,19 +38,23 @@ final class AccessTokens: Sendable {
 
     static let audience = "gatehouse-api"
 
-    init(database: any Database, issuer: String, ttl: Int) {
-        ring = SigningKeyRing(database: database)
+    init(database: any Database, issuer: String, ttl: Int, encryptionKey: SymmetricKey? = nil) {
+        ring = SigningKeyRing(database: database, encryptionKey: encryptionKey)
         self.issuer = issuer
         self.ttl = ttl
     }
 
-    /// Creates the first keys if there are none (SPEC §5.2: "created on first start").
-    func ensureKey() async throws { try await ring.ensureKeys() }
+    /// Creates the first keys if there are none (SPEC §5.2: "created on first start"), after
+    /// sealing any still stored in clear when an encryption key is set.
+    func ensureKey() async throws {
+        _ = try await ring.sealStoredKeys()
+        try await ring.ensureKeys()
+    }
 
     /// `rotate-signing-key`: new keys sign from now on; the others retire once every token
     /// they signed has expired.
-    static func rotate(on database: any Database, accessTokenTTL: Int) async throws -> [String] {
-        try await SigningKeyRing.rotate(on: database, retireAfter: accessTokenTTL)
+    static func rotate(on database: any Database, accessTokenTTL: Int, encryptionKey: SymmetricKey? = nil) async throws -> [String] {
+        try await SigningKeyRing.rotate(on: database, retireAfter: accessTokenTTL, encryptionKey: encryptionKey)
     }
 
     /// Makes the next `sign` run without a database query.

@@ -27,8 +27,12 @@ final class SigningKeyRing: Sendable {
 
     private let keys = NIOLockedValueBox(KeySet())
     private let database: any Database
+    private let sealing: KeySealing
 
-    init(database: any Database) { self.database = database }
+    init(database: any Database, encryptionKey: SymmetricKey? = nil) {
+        self.database = database
+        sealing = KeySealing(key: encryptionKey)
+    }
 
     var current: KeySet { keys.withLockedValue { $0 } }
 
@@ -36,28 +40,49 @@ final class SigningKeyRing: Sendable {
     func ensureKeys() async throws {
         try await reload()
         let loaded = current
-        if loaded.ecSigner == nil { try await Self.addKey(.es256, on: database) }
-        if loaded.rsaSigner == nil { try await Self.addKey(.rs256, on: database) }
+        if loaded.ecSigner == nil { try await Self.addKey(.es256, on: database, sealing: sealing) }
+        if loaded.rsaSigner == nil { try await Self.addKey(.rs256, on: database, sealing: sealing) }
         if loaded.ecSigner == nil || loaded.rsaSigner == nil { try await reload() }
+    }
+
+    /// At start: with an encryption key, keys still stored in clear are sealed now (SPEC §7).
+    func sealStoredKeys() async throws -> Int {
+        guard sealing.key != nil else { return 0 }
+        var sealed = 0
+        for row in try await SigningKey.query(on: database).all() where !KeySealing.isSealed(row.privateKeyPEM) {
+            row.privateKeyPEM = try sealing.seal(row.privateKeyPEM)
+            try await row.update(on: database)
+            sealed += 1
+        }
+        return sealed
     }
 
     /// `rotate-signing-key`: new keys sign from now on; the others retire once every token
     /// they signed has expired. Returns the new kids.
-    static func rotate(on database: any Database, retireAfter seconds: Int) async throws -> [String] {
+    static func rotate(on database: any Database, retireAfter seconds: Int, encryptionKey: SymmetricKey? = nil) async throws -> [String] {
         try await SigningKey.query(on: database).filter(\.$retireAfter == nil)
             .set(\.$retireAfter, to: Date().addingTimeInterval(TimeInterval(seconds)))
             .update()
-        return [try await addKey(.es256, on: database), try await addKey(.rs256, on: database)]
+        let sealing = KeySealing(key: encryptionKey)
+        return [try await addKey(.es256, on: database, sealing: sealing), try await addKey(.rs256, on: database, sealing: sealing)]
+    }
+
+    /// `rotate-signing-key --retire KID`: the key is gone at once; tokens it signed stop verifying
+    /// (a leaked key). False if there is no such key.
+    static func retire(_ kid: String, on database: any Database) async throws -> Bool {
+        guard let row = try await SigningKey.find(kid, on: database) else { return false }
+        try await row.delete(on: database)
+        return true
     }
 
     @discardableResult
-    private static func addKey(_ algorithm: Algorithm, on database: any Database) async throws -> String {
+    private static func addKey(_ algorithm: Algorithm, on database: any Database, sealing: KeySealing) async throws -> String {
         let kid = String(Secrets.random256().prefix(16))
         let pem = switch algorithm {
         case .es256: P256.Signing.PrivateKey().pemRepresentation
         case .rs256: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
         }
-        try await SigningKey(kid: kid, algorithm: algorithm.rawValue, privateKeyPEM: pem, at: Date()).create(on: database)
+        try await SigningKey(kid: kid, algorithm: algorithm.rawValue, privateKeyPEM: try sealing.seal(pem), at: Date()).create(on: database)
         return kid
     }
 
@@ -69,9 +94,10 @@ final class SigningKeyRing: Sendable {
             guard let kid = row.id else { continue }
             // The newest unretired key of each algorithm signs (rows are oldest first).
             let signs = row.retireAfter == nil
+            let pem = try sealing.open(row.privateKeyPEM)
             switch Algorithm(rawValue: row.algorithm) {
             case .es256:
-                let key = try P256.Signing.PrivateKey(pemRepresentation: row.privateKeyPEM)
+                let key = try P256.Signing.PrivateKey(pemRepresentation: pem)
                 loaded.ecVerifiers[kid] = key.publicKey
                 if signs { loaded.ecSigner = .init(kid: kid, key: key) }
                 // X9.63: 0x04 || x || y, 32 bytes each (RFC 7518 §6.2.1).
@@ -79,7 +105,7 @@ final class SigningKeyRing: Sendable {
                 loaded.jwks.append(["kty": "EC", "crv": "P-256", "x": point.dropFirst().prefix(32).base64URLEncodedString(),
                                     "y": point.suffix(32).base64URLEncodedString(), "kid": kid, "use": "sig", "alg": "ES256"])
             case .rs256:
-                let key = try _RSA.Signing.PrivateKey(pemRepresentation: row.privateKeyPEM)
+                let key = try _RSA.Signing.PrivateKey(pemRepresentation: pem)
                 loaded.rsaVerifiers[kid] = key.publicKey
                 if signs { loaded.rsaSigner = .init(kid: kid, key: key) }
                 // RFC 7518 §6.3.1: big-endian modulus and exponent, base64url.
@@ -109,6 +135,40 @@ final class SigningKeyRing: Sendable {
         guard Date().timeIntervalSince(current.loadedAt) > 5 else { return false }
         try await reload()
         return true
+    }
+}
+
+/// Private keys at rest (SPEC §7): sealed with AES-256-GCM under `GATEHOUSE_KEY_ENCRYPTION_KEY`
+/// as `gh-aesgcm:v1:` + base64(nonce ‖ ciphertext ‖ tag); in clear without it.
+struct KeySealing: Sendable {
+    let key: SymmetricKey?
+
+    static let prefix = "gh-aesgcm:v1:"
+
+    struct CannotOpen: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func isSealed(_ stored: String) -> Bool { stored.hasPrefix(prefix) }
+
+    func seal(_ pem: String) throws -> String {
+        guard let key else { return pem }
+        guard let combined = try AES.GCM.seal(Data(pem.utf8), using: key).combined else {
+            throw CannotOpen(description: "AES-GCM gave no combined box")
+        }
+        return Self.prefix + combined.base64EncodedString()
+    }
+
+    func open(_ stored: String) throws -> String {
+        guard Self.isSealed(stored) else { return stored }
+        guard let key else {
+            throw CannotOpen(description: "The signing keys are encrypted: set GATEHOUSE_KEY_ENCRYPTION_KEY to the key they were sealed with.")
+        }
+        guard let data = Data(base64Encoded: String(stored.dropFirst(Self.prefix.count))),
+              let opened = try? AES.GCM.open(AES.GCM.SealedBox(combined: data), using: key),
+              let pem = String(data: opened, encoding: .utf8)
+        else { throw CannotOpen(description: "A signing key does not open with GATEHOUSE_KEY_ENCRYPTION_KEY: is it the right key?") }
+        return pem
     }
 }
 

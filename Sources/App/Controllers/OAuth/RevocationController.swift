@@ -68,8 +68,8 @@ struct RevocationController: RouteCollection {
         let families = TokenFamilies(database: req.db)
         let issuer = req.application.config.issuer
         switch try await TokenLookup(database: req.db, tokens: req.application.accessTokens).find(token) {
-        case let .access(claims, family):
-            guard claims.client_id == client.id, let live = try await families.liveFamily(family) else { return inactive }
+        case let .access(claims, _):
+            guard claims.client_id == client.id, let live = try await families.liveFamily(of: claims) else { return inactive }
             var body: [String: AnyEncodable] = [
                 "active": .init(true), "scope": .init(claims.scope), "client_id": .init(claims.client_id),
                 "token_type": .init("Bearer"), "exp": .init(Int(claims.exp.value.timeIntervalSince1970)),

@@ -23,8 +23,7 @@ struct UserinfoController: RouteCollection {
             return Self.error(.unauthorized, nil, challenge: #"Bearer realm="gatehouse""#)
         }
         guard let claims = try await req.application.accessTokens.claimsIfValid(token),
-              let family = UUID(uuidString: claims.fid),
-              try await TokenFamilies(database: req.db).liveFamily(family) != nil
+              try await TokenFamilies(database: req.db).liveFamily(of: claims) != nil
         else { return Self.error(.unauthorized, OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")) }
         req.corsClientID = claims.client_id
         let scopes = ScopeSet.stored(claims.scope)
