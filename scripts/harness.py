@@ -97,8 +97,10 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"gatehouse-{self.port}.log")
         environment = dict(os.environ)
+        # A test rig registers many accounts from one address: the per-address limit is off
+        # (SPEC §7), unless a script sets it through `env`.
         environment.update({"DATABASE_URL": database_url, "GATEHOUSE_ISSUER": self.base,
-                            "BCRYPT_COST": "4", "LOG_LEVEL": "info"})
+                            "BCRYPT_COST": "4", "LOG_LEVEL": "info", "REGISTRATION_LIMIT_PER_HOUR": "0"})
         environment.update(env or {})
         self.log_file = open(self.log_path, "w")
         self.process = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(self.port)],

@@ -25,6 +25,10 @@ struct AppConfig: Sendable {
     var postgresConnectionsPerLoop = 4
     /// `GATEHOUSE_KEY_ENCRYPTION_KEY`: signing keys are stored sealed with it (AES-GCM).
     var keyEncryptionKey: SymmetricKey? = nil
+    /// `TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client (SPEC §7).
+    var trustedProxies = TrustedProxies.none
+    /// `REGISTRATION_LIMIT_PER_HOUR` per address; 0 turns it off (SPEC §7).
+    var registrationLimitPerHour = 20
 
     static let defaultSQLitePath = "db/gatehouse.sqlite"
 
@@ -102,6 +106,14 @@ struct AppConfig: Sendable {
             keyEncryptionKey = SymmetricKey(data: bytes)
         }
 
+        guard let trustedProxies = TrustedProxies.parse(value("TRUSTED_PROXIES") ?? "") else {
+            throw Invalid(variable: "TRUSTED_PROXIES", problem: "must be comma-separated CIDRs like 10.0.0.0/8, fd00::/8")
+        }
+        let registrationRaw = value("REGISTRATION_LIMIT_PER_HOUR") ?? "20"
+        guard let registrationLimit = Int(registrationRaw), (0...100_000).contains(registrationLimit) else {
+            throw Invalid(variable: "REGISTRATION_LIMIT_PER_HOUR", problem: "must be a whole number from 0 (off) to 100000, got '\(registrationRaw.prefix(20))'")
+        }
+
         return AppConfig(
             database: database,
             issuer: issuer,
@@ -115,7 +127,9 @@ struct AppConfig: Sendable {
             logFormat: logFormat,
             requestTimeout: try seconds("REQUEST_TIMEOUT", default: 5, max: 300)!,
             bcryptCost: bcryptCost,
-            keyEncryptionKey: keyEncryptionKey
+            keyEncryptionKey: keyEncryptionKey,
+            trustedProxies: trustedProxies,
+            registrationLimitPerHour: registrationLimit
         )
     }
 

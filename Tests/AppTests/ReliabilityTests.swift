@@ -22,8 +22,8 @@ struct ReliabilityTests {
                 for i in 0..<16 { group.addTask { try await wrong[i % 2].token(["grant_type": "client_credentials"]).status } }
                 return try await group.reduce(into: [HTTPResponseStatus]()) { $0.append($1) }
             }
-            #expect(burst.filter { $0 == .unauthorized }.count == RateLimiter.Rule.clientAuthentication.limit)
-            #expect(burst.filter { $0 == .tooManyRequests }.count == 16 - RateLimiter.Rule.clientAuthentication.limit)
+            #expect(burst.filter { $0 == .unauthorized }.count == ClientAuthenticationThrottle.rule.limit)
+            #expect(burst.filter { $0 == .tooManyRequests }.count == 16 - ClientAuthenticationThrottle.rule.limit)
             // Now refused on either instance, even with the right secret, until the window ends.
             for app in [first, second] {
                 let refused = try await OAuthTestClient(app: app, id: client.id, secret: secret).token(["grant_type": "client_credentials"])
@@ -51,7 +51,7 @@ struct ReliabilityTests {
             let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "scripts", personal: true))
             let client = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
             let wrong = ["grant_type": "password", "username": "scripter", "password": "not the password"]
-            for _ in 0..<RateLimiter.Rule.loginPerAccount.limit {
+            for _ in 0..<RateLimiter.Rule.loginPerAccountAndAddress.limit {
                 #expect(try await client.token(wrong).status == .badRequest)
             }
             let refused = try await client.token(["grant_type": "password", "username": "scripter", "password": "correct horse battery"])
@@ -142,7 +142,8 @@ struct ReliabilityTests {
         try await withUnmigratedApp(TestSupport.config(.postgres(url: "postgres://gatehouse@127.0.0.1:1/gatehouse"))) { app in
             let checks: [(HTTPMethod, String, HTTPHeaders, String?)] = [
                 (.GET, "/readyz", [:], nil),
-                (.GET, "/login", [:], nil),
+                // (/login itself needs no database any more: an anonymous page reads no session.)
+                (.GET, "/settings/api", ["Cookie": "gatehouse_session=abc"], nil),
                 (.GET, "/developers/applications", ["Cookie": "gatehouse_session=abc"], nil),
                 (.POST, "/oauth2/token", ["Authorization": "Basic MTIzOnNlY3JldA==", "Content-Type": "application/x-www-form-urlencoded"], "grant_type=client_credentials"),
                 (.POST, "/oauth2/introspect", ["Authorization": "Basic MTIzOnNlY3JldA==", "Content-Type": "application/x-www-form-urlencoded"], "token=abc"),

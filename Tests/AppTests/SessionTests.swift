@@ -33,9 +33,11 @@ struct SessionTests {
         try await withTestApp { app in
             try await Browser(app).register("heidi")
             let browser = Browser(app)
-            try await browser.get("/login")
+            // An anonymous page makes no session (SPEC §7); a planted one is the attack: a
+            // session id the attacker knows before the victim signs in.
+            try await browser.signIn("heidi")
             let before = try #require(browser.cookies[BrowserSessions.cookieName])
-            let csrfBefore = try #require(browser.csrfToken)
+            let csrfBefore = try #require(try await browser.get("/settings/password").status == .ok ? browser.csrfToken : nil)
             let res = try await browser.post("/login", ["username": "heidi", "password": "correct horse battery"])
             #expect(res.status == .seeOther)
             let after = try #require(browser.cookies[BrowserSessions.cookieName])
@@ -44,7 +46,7 @@ struct SessionTests {
             #expect(page.status == .ok)
             #expect(browser.csrfToken != csrfBefore)
 
-            // The pre-login cookie does not carry the signed-in session.
+            // The earlier cookie does not carry the new session.
             let attacker = Browser(app)
             attacker.cookies[BrowserSessions.cookieName] = before
             #expect(try await attacker.get("/settings/password").status == .seeOther)
@@ -111,7 +113,7 @@ struct SessionTests {
         try await withTestApp { app in
             try await Browser(app).register("leo")
             let browser = Browser(app)
-            for _ in 0..<RateLimiter.Rule.loginPerAccount.limit {
+            for _ in 0..<RateLimiter.Rule.loginPerAccountAndAddress.limit {
                 #expect(try await browser.signIn("leo", password: "wrong password").status == .unprocessableEntity)
             }
             let blocked = try await browser.signIn("leo")

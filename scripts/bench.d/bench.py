@@ -759,7 +759,7 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=2,
                         help="wrk threads for the stateless scenarios (2); stateful ones use one per connection")
     parser.add_argument("--quick", action="store_true", help="5 s × 1 run after a 2 s warm-up, for iterating")
-    parser.add_argument("--only", help="comma-separated scenarios: floor, cc, me, introspect, flow, refresh, console, growth")
+    parser.add_argument("--only", help="comma-separated scenarios: floor, cc, me, introspect, flow, flow-oidc, refresh, console, growth")
     parser.add_argument("--no-growth", action="store_true", help="skip the 1,000,000-token growth scenarios")
     parser.add_argument("--growth-tokens", type=int, default=1_000_000, help="refresh tokens in the growth data set")
     parser.add_argument("--growth-apps", type=int, default=100_000, help="applications in the growth data set")

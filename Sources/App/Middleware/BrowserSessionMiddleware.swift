@@ -17,6 +17,9 @@ struct BrowserSessionMiddleware: Middleware {
         } else if state.clearCookie {
             response.cookies[BrowserSessions.cookieName] = makeCookie("", maxAge: 0)
         }
+        if let csrf = state.newCSRFCookie {
+            response.cookies[BrowserSessions.csrfCookieName] = makeCookie(csrf, maxAge: nil)
+        }
         if let flash = state.outgoingFlash {
             response.cookies[Flash.cookieName] = makeCookie(flash.rawValue, maxAge: 60)
         } else if state.flashConsumed {

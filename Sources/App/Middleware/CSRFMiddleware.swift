@@ -27,9 +27,7 @@ struct CSRFMiddleware: Middleware {
             _ = try await request.body.collect(max: maxBodySize.value).get()
         }
         let sent = try? request.content.get(String.self, at: Self.fieldName)
-        guard let sent, let session = try await request.sessions.current(),
-              constantTimeEquals(sent, session.csrfToken)
-        else {
+        guard let sent, try await request.sessions.csrfMatches(sent) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from Gatehouse. Go back, reload the page and try again.")
         }
     }

@@ -159,10 +159,12 @@ final class AccessTokens: Sendable {
         }
     }
 
-    /// The JWKS (RFC 7517 §5): every key that may still have live tokens, read afresh so a key
-    /// another instance just added is published at once.
+    /// The JWKS (RFC 7517 §5): every key that may still have live tokens. SPEC §7: anonymous
+    /// requests cost little, so it is served from the loaded set, reloaded when 5 s old: a key
+    /// another instance adds is published within 5 s, long before any instance signs with it
+    /// (they pick new signers up once a minute).
     func jwks() async throws -> [[String: String]] {
-        try await ring.ensureKeys()
+        try await ring.reloadIfStale(maxAge: 5)
         return ring.current.jwks
     }
 }

@@ -1,3 +1,4 @@
+import OAuth
 import Fluent
 import SQLKit
 import Vapor
@@ -15,10 +16,14 @@ final class SessionState: @unchecked Sendable {
     let incomingFlash: Flash?
     var flashConsumed = false
     var outgoingFlash: Flash?
+    /// An anonymous visitor's CSRF token, from the `gatehouse_csrf` cookie (no session row).
+    let incomingCSRF: String?
+    var newCSRFCookie: String?
 
-    init(cookieValue: String?, flash: Flash?) {
+    init(cookieValue: String?, flash: Flash?, csrf: String? = nil) {
         self.cookieValue = cookieValue
         self.incomingFlash = flash
+        self.incomingCSRF = csrf
     }
 }
 
@@ -82,11 +87,24 @@ struct BrowserSessions {
         return String(Secrets.sha256Hex("sid:" + idHash).prefix(32))
     }
 
-    /// The CSRF token for forms on this page, creating an anonymous session if there is none yet.
+    static let csrfCookieName = "gatehouse_csrf"
+
+    /// The CSRF token for forms on this page. SPEC §7: a visitor who only reads a page costs no
+    /// session row, so an anonymous visitor's token lives in a cookie of its own and forms
+    /// carry it back (double submit: another site can neither read nor set it).
     func csrfToken() async throws -> String {
         if let record = try await current() { return record.csrfToken }
-        let record = try await start(userID: nil, lifetime: Self.anonymousLifetime, persistentCookie: false)
-        return record.csrfToken
+        if let token = state.newCSRFCookie ?? state.incomingCSRF, token.count == 43 { return token }
+        let token = Secrets.random256()
+        state.newCSRFCookie = token
+        return token
+    }
+
+    /// Does `sent` match this browser's CSRF token (its session's, or the anonymous cookie's)?
+    func csrfMatches(_ sent: String) async throws -> Bool {
+        if let record = try await current() { return constantTimeEquals(sent, record.csrfToken) }
+        guard let cookie = state.incomingCSRF, cookie.count == 43 else { return false }
+        return constantTimeEquals(sent, cookie)
     }
 
     /// Signs `user` in under a new session id and a new CSRF token, ending the previous session:
@@ -126,7 +144,8 @@ extension Request {
         if let state = storage[SessionStateKey.self] { return state }
         let state = SessionState(
             cookieValue: cookies[BrowserSessions.cookieName]?.string,
-            flash: cookies[Flash.cookieName].flatMap { Flash(rawValue: $0.string) })
+            flash: cookies[Flash.cookieName].flatMap { Flash(rawValue: $0.string) },
+            csrf: cookies[BrowserSessions.csrfCookieName]?.string)
         storage[SessionStateKey.self] = state
         return state
     }

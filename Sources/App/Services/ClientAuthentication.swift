@@ -1,13 +1,34 @@
 import OAuth
 import Vapor
 
+/// The failed-client-authentication policy (RFC 6749 §10.10: guard against guessing), in one
+/// place. SPEC §7: failures are counted per client **and** address, in the database so the
+/// limit holds across instances. Past the limit, a request from that address presenting a
+/// secret is refused (429) whatever the secret, so guessing learns nothing; the rightful client
+/// at another address never notices. A request without a secret has nothing to guess: it is
+/// only counted.
+enum ClientAuthenticationThrottle {
+    /// 10 failures a minute from one address for one client.
+    static let rule = RateLimiter.Rule(limit: 10, window: 60)
+
+    /// Hashed: the id is caller input, and the bucket names no address in clear.
+    static func bucket(clientID: String, address: String) -> String {
+        "client-auth:" + Secrets.sha256Hex(clientID + "\u{1F}" + address)
+    }
+
+    /// The refusal for a window the store read with the client (one round trip), if full.
+    static func refusal(failures: Int?, windowStart: Double, now: Double) -> RateLimited? {
+        guard let failures, let blocked = RateLimiter.Status(blockedWith: failures, windowStart: windowStart, rule: rule, now: now)
+        else { return nil }
+        return .clientAuthentication(retryAfter: blocked.retryAfter)
+    }
+}
+
 extension Request {
     /// Client authentication for the token, revocation and introspection endpoints (RFC 6749
-    /// §2.3). Failures are counted per client id in the database, so the limit holds across
-    /// instances: past it, a client presenting a secret is refused with 429 for the rest of the
-    /// window whatever the secret (RFC 6749 §10.10: guard against guessing; the store reads the
-    /// window with the client, `FluentOAuthStore.client(id:presenting:now:)`), and every
-    /// failure is counted in the metrics.
+    /// §2.3), with `ClientAuthenticationThrottle`: the store reads the window with the client
+    /// (`FluentOAuthStore.client(id:presenting:now:)`), failures are counted here and in the
+    /// metrics.
     func authenticateClient(_ credentials: ClientCredentials, endpoint: String) async throws -> OAuthClient {
         do {
             return try await TokenEndpoint(store: oauthStore(), now: Date()).authenticate(credentials)
@@ -15,8 +36,9 @@ extension Request {
             metrics.clientAuthenticationFailed(endpoint: endpoint)
             // The count comes back from the same upsert, so concurrent failures cannot all
             // slip under the limit between the store's read and this one.
-            let window = try await RateLimiter(database: db).hit(RateLimiter.clientAuthenticationBucket(credentials.clientID), .clientAuthentication)
-            if window.hits > RateLimiter.Rule.clientAuthentication.limit {
+            let bucket = ClientAuthenticationThrottle.bucket(clientID: credentials.clientID, address: clientAddress)
+            let window = try await RateLimiter(database: db).hit(bucket, ClientAuthenticationThrottle.rule)
+            if window.hits > ClientAuthenticationThrottle.rule.limit {
                 throw RateLimited.clientAuthentication(retryAfter: window.retryAfter)
             }
             throw error

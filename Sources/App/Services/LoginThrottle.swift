@@ -1,37 +1,50 @@
 import Vapor
 
-/// Failed sign-ins are counted per account and per address, in the database so every instance
-/// sees the same counts (SPEC §2). The password grant will share these buckets (SPEC §5.2).
+/// The sign-in throttle (SPEC §2, §7), shared by the login form, the password grant and the
+/// sudo prompt. Every attempt is counted **before** its password is checked, in one upsert per
+/// bucket, so parallel guesses cannot all slip under a limit; a correct password gives its
+/// counts back. The buckets never hand a stranger a lockout:
+/// - account × address: 5 failures per 15 minutes, then 429 for that address only;
+/// - address: 20 per 15 minutes, then 429 (offices and NATs share addresses);
+/// - account across every address: past 20 the attempt waits, longer with each failure (at
+///   most 3 s), but the owner's correct password is never refused.
 struct LoginThrottle {
     let limiter: RateLimiter
-    let accountBucket: String
+    let accountAddressBucket: String
     let addressBucket: String
+    let accountBucket: String
 
-    /// The account bucket is the account itself when `login` names one, so trying its username
+    /// The account key is the account itself when `login` names one, so trying its username
     /// and then its email address does not double the guesses.
     init(request: Request, login: String, account: User?) {
         limiter = RateLimiter(database: request.db)
-        let key = account?.id?.uuidString ?? AccountRules.normalizeUsername(login)
-        accountBucket = "login:account:" + Secrets.sha256Hex(key)
-        // The socket's address, not X-Forwarded-For: a client can write that header itself.
-        addressBucket = "login:address:" + (request.remoteAddress?.ipAddress ?? "unknown")
+        let key = Secrets.sha256Hex(account?.id?.uuidString ?? AccountRules.normalizeUsername(login))
+        let address = request.clientAddress
+        accountAddressBucket = "login:account-address:" + Secrets.sha256Hex(key + "\u{1F}" + address)
+        addressBucket = "login:address:" + address
+        accountBucket = "login:account:" + key
     }
 
-    /// Seconds to wait, when either bucket is full.
-    func retryAfter() async throws -> Int? {
-        let account = try await limiter.blocked(accountBucket, .loginPerAccount)
-        let address = try await limiter.blocked(addressBucket, .loginPerAddress)
-        return [account, address].compactMap { $0?.retryAfter }.max()
+    /// Counts the attempt; throws `RateLimited` when this address is over a limit, and
+    /// otherwise returns how long the attempt should wait first.
+    func admit() async throws -> Duration {
+        let pair = try await limiter.hit(accountAddressBucket, .loginPerAccountAndAddress)
+        let address = try await limiter.hit(addressBucket, .loginPerAddress)
+        let account = try await limiter.hit(accountBucket, .loginPerAccount)
+        let over = [(pair, RateLimiter.Rule.loginPerAccountAndAddress), (address, .loginPerAddress)]
+            .filter { $0.0.hits > $0.1.limit }.map(\.0.retryAfter)
+        if let retryAfter = over.max() {
+            throw RateLimited(retryAfter: retryAfter, message: "Too many failed sign-in attempts. Try again later.")
+        }
+        let excess = account.hits - RateLimiter.Rule.loginPerAccount.limit
+        return excess > 0 ? .milliseconds(min(3000, 250 * excess)) : .zero
     }
 
-    func recordFailure() async throws {
-        try await limiter.hit(accountBucket, .loginPerAccount)
-        try await limiter.hit(addressBucket, .loginPerAddress)
-    }
-
-    /// A successful sign-in clears the account's count, not the address's.
-    func recordSuccess() async throws {
-        try await limiter.reset(accountBucket)
+    /// A correct password: this attempt was no failure.
+    func succeeded() async throws {
+        try await limiter.reset(accountAddressBucket)
+        try await limiter.giveBack(addressBucket)
+        try await limiter.giveBack(accountBucket)
     }
 
     static func tooManyAttemptsPage(_ req: Request, retryAfter: Int) async throws -> Response {
@@ -47,18 +60,15 @@ struct LoginThrottle {
 
 extension Request {
     /// Sign-in's one sequence, shared by the login form and the password grant (SPEC §5.2):
-    /// find the account, check the throttle, verify, count the outcome.
+    /// find the account, count the attempt, wait if the account is under attack, verify, and
+    /// give the count back on success.
     func authenticateWithThrottle(login: String, password: String) async throws -> User? {
         let account = try await accounts.findAccount(login: login)
         let throttle = LoginThrottle(request: self, login: login, account: account)
-        if let retryAfter = try await throttle.retryAfter() {
-            throw RateLimited(retryAfter: retryAfter, message: "Too many failed sign-in attempts. Try again later.")
-        }
-        guard try await accounts.verify(password, for: account), let user = account else {
-            try await throttle.recordFailure()
-            return nil
-        }
-        try await throttle.recordSuccess()
+        let delay = try await throttle.admit()
+        if delay > .zero { try await Task.sleep(for: delay) }
+        guard try await accounts.verify(password, for: account), let user = account else { return nil }
+        try await throttle.succeeded()
         return user
     }
 }

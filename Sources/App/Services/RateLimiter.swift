@@ -35,6 +35,9 @@ struct RateLimiter {
 
     private var sql: any SQLDatabase { database as! any SQLDatabase }
 
+    /// No rule's window is longer (application creation, registration: an hour).
+    static let longestWindow: Double = 3600
+
     /// Records one hit on `bucket` and returns the count in the current window.
     @discardableResult
     func hit(_ bucket: String, _ rule: Rule) async throws -> Status {
@@ -47,6 +50,12 @@ struct RateLimiter {
               window_start = CASE WHEN rate_limits.window_start <= \(bind: expired) THEN \(bind: now) ELSE rate_limits.window_start END
             RETURNING hits, window_start
             """).first()
+        // SPEC §7: rate-limit state is bounded. Every bucket a stranger makes up is a row, so about
+        // one hit in 256 also deletes the windows past the longest rule (an hour): the table holds
+        // at most the buckets hit within the last hour, whether or not `prune` runs.
+        if UInt8.random(in: 0...255) == 0 {
+            try await sql.delete(from: "rate_limits").where("window_start", .lessThan, now - Self.longestWindow).run()
+        }
         guard let row else { return Status(hits: 1, retryAfter: Int(rule.window)) }
         return Status(hits: try row.decode(column: "hits", as: Int.self), windowStart: try row.decode(column: "window_start", as: Double.self),
                       rule: rule, now: now)
@@ -62,6 +71,11 @@ struct RateLimiter {
         guard let row else { return nil }
         return Status(blockedWith: try row.decode(column: "hits", as: Int.self),
                       windowStart: try row.decode(column: "window_start", as: Double.self), rule: rule, now: now)
+    }
+
+    /// Takes one hit back (an attempt counted before it was known to succeed).
+    func giveBack(_ bucket: String) async throws {
+        try await sql.raw("UPDATE rate_limits SET hits = hits - 1 WHERE bucket = \(bind: bucket) AND hits > 0").run()
     }
 
     func reset(_ bucket: String) async throws {
@@ -85,22 +99,15 @@ struct RateLimited: AbortError {
 }
 
 extension RateLimiter.Rule {
-    /// Failed client authentications (RFC 6749 §2.3) for one client id, at the token,
-    /// revocation and introspection endpoints (bucket: `clientAuthenticationBucket`).
-    static let clientAuthentication = Self(limit: 10, window: 60)
     /// Applications one user may create in an hour (personal clients excepted). SPEC §7: above the
     /// 25-application cap, so a user with none can create 25 in a row; it only slows a loop of
     /// create-and-delete.
     static let applicationCreation = Self(limit: 30, window: 3600)
-    /// Failed sign-ins for one account: 5 per 15 minutes, as Devise's lockable default suggests.
-    static let loginPerAccount = Self(limit: 5, window: 900)
+    /// Failed sign-ins for one account from one address: 5 per 15 minutes, as Devise's
+    /// lockable default suggests; past it that address is refused.
+    static let loginPerAccountAndAddress = Self(limit: 5, window: 900)
     /// Failed sign-ins from one address: more, since offices and NATs share addresses.
     static let loginPerAddress = Self(limit: 20, window: 900)
-}
-
-extension RateLimiter {
-    /// The failed-client-authentication bucket of a client id (hashed: ids are caller input).
-    static func clientAuthenticationBucket(_ clientID: String) -> String {
-        "client-auth:" + Secrets.sha256Hex(clientID)
-    }
+    /// Failed sign-ins for one account from anywhere: past it attempts wait, never refused.
+    static let loginPerAccount = Self(limit: 20, window: 900)
 }

@@ -119,12 +119,13 @@ final class SigningKeyRing: Sendable {
         keys.withLockedValue { $0 = loaded }
     }
 
-    /// Keys are reloaded every minute (rotation elsewhere), and made when missing.
-    func reloadIfStale() async throws {
+    /// Keys are reloaded every minute (rotation elsewhere; `maxAge` seconds for the JWKS), and
+    /// made when missing.
+    func reloadIfStale(maxAge: TimeInterval = 60) async throws {
         let loaded = current
         if loaded.ecSigner == nil || loaded.rsaSigner == nil {
             try await ensureKeys()
-        } else if Date().timeIntervalSince(loaded.loadedAt) > 60 {
+        } else if Date().timeIntervalSince(loaded.loadedAt) > maxAge {
             try await reload()
         }
     }

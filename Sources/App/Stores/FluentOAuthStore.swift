@@ -12,6 +12,8 @@ struct FluentOAuthStore: OAuthStore {
     let refreshIdleTTL: Int?
     /// The password grant's user check, with the sign-in throttle (provided by the controller).
     let authenticate: @Sendable (String, String) async throws -> User?
+    /// The caller's address: failed client authentication is throttled per client and address.
+    var clientAddress = "unknown"
 
     private var sql: any SQLDatabase { database as! any SQLDatabase }
 
@@ -21,7 +23,7 @@ struct FluentOAuthStore: OAuthStore {
         try await tokens.loadKeysIfStale()
         return try await database.guardedTransaction { tx in
             try await body(FluentOAuthStore(database: tx, tokens: tokens, accessTokenTTL: accessTokenTTL,
-                                            refreshIdleTTL: refreshIdleTTL, authenticate: authenticate))
+                                            refreshIdleTTL: refreshIdleTTL, authenticate: authenticate, clientAddress: clientAddress))
         }
     }
 
@@ -35,23 +37,22 @@ struct FluentOAuthStore: OAuthStore {
         return try Self.client(from: row)
     }
 
-    /// The client, its secret check and its failed-authentication window in one round trip
-    /// (the token, revocation and introspection endpoints' first step). A client locked out by
-    /// failures (`RateLimiter.Rule.clientAuthentication`) is refused with 429 whatever the
-    /// secret, so guessing learns nothing; `Request.authenticateClient` counts the failures.
+    /// The client, its secret check and this address's failed-authentication window in one
+    /// round trip (the token, revocation and introspection endpoints' first step); the policy is
+    /// `ClientAuthenticationThrottle`'s.
     func client(id: String, presenting secret: String?, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool)? {
         guard let secret else { return try await client(id: id).map { ($0, false) } }
-        let rule = RateLimiter.Rule.clientAuthentication
         let seconds = now.timeIntervalSince1970
         guard let row = try await database.rows(ClientLookup.self, [
             .text(id), .text(Secrets.sha256Hex(secret)), .date(now),
-            .text(RateLimiter.clientAuthenticationBucket(id)), .double(seconds - rule.window),
+            .text(ClientAuthenticationThrottle.bucket(clientID: id, address: clientAddress)),
+            .double(seconds - ClientAuthenticationThrottle.rule.window),
         ]).first
         else { return nil }
-        if let failures = try row.decode(column: "failures", as: Int?.self),
-           let blocked = RateLimiter.Status(blockedWith: failures, windowStart: try row.decode(column: "failures_since", as: Double.self),
-                                            rule: rule, now: seconds) {
-            throw RateLimited.clientAuthentication(retryAfter: blocked.retryAfter)
+        if let refusal = ClientAuthenticationThrottle.refusal(failures: try row.decode(column: "failures", as: Int?.self),
+                                                              windowStart: try row.decode(column: "failures_since", as: Double?.self) ?? 0,
+                                                              now: seconds) {
+            throw refusal
         }
         return (try Self.client(from: row), try row.decode(column: "secret_matches", as: Bool.self))
     }

@@ -10,6 +10,8 @@ final class Browser: @unchecked Sendable {
     let app: Application
     var cookies: [String: String] = [:]
     private(set) var lastBody = ""
+    /// Sent with every request (`X-Forwarded-For`, to stand at another address behind a proxy).
+    var extraHeaders = HTTPHeaders()
 
     /// When set, requests go through a real socket and HTTP parser (streamed bodies and all)
     /// to a server on this port, with redirects not followed.
@@ -64,6 +66,7 @@ final class Browser: @unchecked Sendable {
 
     func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: ByteBuffer?) async throws -> BrowserResponse {
         var headers = headers
+        for (name, value) in extraHeaders { headers.replaceOrAdd(name: name, value: value) }
         if !cookies.isEmpty {
             headers.replaceOrAdd(name: .cookie, value: cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; "))
         }

@@ -44,7 +44,9 @@ enum TestSupport {
             refreshTokenIdleTTL: nil, logLevel: .warning,
             // A loaded CI machine must not turn a slow test request into a 503; the deadline
             // has its own test with its own setting.
-            requestTimeout: 120, bcryptCost: 4, postgresConnectionsPerLoop: 1)
+            requestTimeout: 120, bcryptCost: 4, postgresConnectionsPerLoop: 1,
+            // Tests register many accounts from one address; the limit has its own test.
+            registrationLimitPerHour: 0)
     }
 
     /// Tests run in parallel; on PostgreSQL each app holds connections, so at most this many

@@ -19,6 +19,19 @@ struct RegistrationController: RouteCollection {
     }
 
     func create(req: Request) async throws -> Response {
+        // SPEC §7: anonymous account creation is throttled per address (counted first, so
+        // parallel requests cannot all pass).
+        let limit = req.application.config.registrationLimitPerHour
+        if limit > 0 {
+            let window = try await RateLimiter(database: req.db).hit("register:" + req.clientAddress, .init(limit: limit, window: 3600))
+            if window.hits > limit {
+                let page = ErrorPage(layout: try await req.layout("Too many accounts"), status: 429, reason: "Too many accounts",
+                                     message: "Too many accounts were created from your network in the last hour. Try again later.")
+                let response = try await req.page("errors/error", page, status: .tooManyRequests)
+                response.headers.replaceOrAdd(name: .retryAfter, value: String(window.retryAfter))
+                return response
+            }
+        }
         let form = try req.content.decode(RegisterForm.self)
         let input = AccountService.RegistrationInput(username: form.username ?? "", email: form.email ?? "", password: form.password ?? "")
         switch try await req.accounts.register(input) {

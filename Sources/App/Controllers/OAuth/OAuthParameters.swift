@@ -40,6 +40,7 @@ extension Request {
         return FluentOAuthStore(
             database: db, tokens: application.accessTokens, accessTokenTTL: config.accessTokenTTL,
             refreshIdleTTL: config.refreshTokenIdleTTL,
-            authenticate: { login, password in try await request.authenticateWithThrottle(login: login, password: password) })
+            authenticate: { login, password in try await request.authenticateWithThrottle(login: login, password: password) },
+            clientAddress: clientAddress)
     }
 }
