@@ -149,4 +149,41 @@ struct HardeningTests {
             #expect(refused == .notFound && refusedBody["code"] as? String == "UNKNOWN_APPLICATION")
         }
     }
+
+    @Test("Finding 7: REST create accepts every field PATCH accepts, with the same validation; wrong types are 400 with the field's path")
+    func createAcceptsEverything() async throws {
+        try await withTestApp { app in
+            let token = try await token(app, "creator")
+            let icon = Fixtures.png(width: 8, height: 8).base64EncodedString()
+            let (created, body) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: """
+                {"name": "Everything", "description": "all of it", "redirect_uris": ["https://e.example/cb"], "confidential": true,
+                 "terms_of_service_url": "https://e.example/terms", "privacy_policy_url": "https://e.example/privacy",
+                 "bot_public": true, "bot_require_code_grant": true, "icon": "data:image/png;base64,\(icon)",
+                 "post_logout_redirect_uris": ["https://e.example/bye"], "id_token_signed_response_alg": "ES256"}
+                """)
+            #expect(created == .created)
+            #expect(body["version"] as? Int == 1 && body["description"] as? String == "all of it")
+            #expect(body["terms_of_service_url"] as? String == "https://e.example/terms" && body["privacy_policy_url"] as? String == "https://e.example/privacy")
+            #expect(body["bot_public"] as? Bool == true && body["bot_require_code_grant"] as? Bool == true)
+            #expect((body["icon"] as? String)?.isEmpty == false)  // the icon hash
+            #expect(body["id_token_signed_response_alg"] as? String == "ES256")
+
+            // The same rules as PATCH: http policy URLs, a too-long one, a non-image icon.
+            let long = "https://e.example/" + String(repeating: "a", count: 2100)
+            let (invalid, problems) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: """
+                {"name": "Bad", "terms_of_service_url": "http://e.example/terms", "privacy_policy_url": "\(long)",
+                 "icon": "data:image/png;base64,aGVsbG8="}
+                """)
+            #expect(invalid == .badRequest && problems["code"] as? String == "VALIDATION_FAILED")
+            let paths = Set(((problems["errors"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String })
+            #expect(paths == ["terms_of_service_url", "privacy_policy_url", "icon"], "\(paths)")
+
+            let (typed, typeProblems) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token,
+                                                       json: #"{"name": 5, "bot_public": "yes", "redirect_uris": "https://x.example/cb"}"#)
+            #expect(typed == .badRequest && typeProblems["code"] as? String == "VALIDATION_FAILED")
+            let typePaths = Set(((typeProblems["errors"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String })
+            #expect(typePaths == ["name", "bot_public", "redirect_uris"], "\(typePaths)")
+            #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == 1)
+        }
+    }
 }

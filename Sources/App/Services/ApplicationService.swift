@@ -150,11 +150,15 @@ struct ApplicationService: Sendable {
         var personal: Bool = false
         var postLogoutRedirectURIs: [String] = []
         var idTokenSignedResponseAlg: String = IDTokenAlgorithm.rs256.rawValue
+        /// Every other field PATCH knows (SPEC §3.4: create accepts them all): policy URLs, bot
+        /// flags, icon; checked by the same rules, written with the row.
+        var more = Changes()
     }
 
     func create(_ input: NewApplication) async throws -> Outcome {
         let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        var problems = [FieldProblem]()
+        let more = ApplicationChangePlan(input.more, for: ClientApplication.blank(confidential: input.confidential))
+        var problems = more.problems
         if let p = ApplicationRules.nameProblem(name) { problems.append(p) }
         if let p = ApplicationRules.descriptionProblem(input.description) { problems.append(p) }
         problems += ApplicationRules.redirectURIProblems(input.redirectURIs, confidential: input.confidential)
@@ -193,12 +197,18 @@ struct ApplicationService: Sendable {
                 RETURNING id
                 """).first()
             guard inserted != nil else { throw Failure.limitReached }
+            if !more.set.isEmpty {
+                var update = sql.update(ClientApplication.schema)
+                for (column, value) in more.set { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }
+                try await update.where("id", .equal, id).run()
+            }
+            if let icon = more.newIcon { try await ApplicationIcon(applicationID: id, image: icon).create(on: tx) }
             if let secret {
                 try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
             }
             try await AuditEntry(applicationID: id, actor: actor, action: "create",
                                  fields: ["name", "description", "redirect_uris", "confidential", "post_logout_redirect_uris",
-                                          "id_token_signed_response_alg"],
+                                          "id_token_signed_response_alg"] + more.fields,
                                  versionBefore: 0, versionAfter: 1, at: date).create(on: tx)
         }
         return Outcome(application: try await find(id), clientSecret: secret)
@@ -227,84 +237,8 @@ struct ApplicationService: Sendable {
         let app = try await find(id)
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
 
-        var set: [(String, any Encodable & Sendable)] = []
-        var fields: [String] = []
-        var problems: [FieldProblem] = []
-        func change<T: Equatable & Encodable & Sendable>(_ field: String, _ column: String, _ new: T?, current: T) {
-            guard let new, new != current else { return }
-            set.append((column, new))
-            fields.append(field)
-        }
-
-        if let name = changes.name?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            if let p = ApplicationRules.nameProblem(name) { problems.append(p) } else { change("name", "name", name, current: app.name) }
-        }
-        if let description = changes.description {
-            if let p = ApplicationRules.descriptionProblem(description) { problems.append(p) } else { change("description", "description", description, current: app.description) }
-        }
-        for (field, value, current) in [("terms_of_service_url", changes.termsOfServiceURL, app.termsOfServiceURL),
-                                        ("privacy_policy_url", changes.privacyPolicyURL, app.privacyPolicyURL)] {
-            guard let value else { continue }
-            let cleaned = value?.trimmingCharacters(in: .whitespaces)
-            let new = (cleaned?.isEmpty ?? true) ? nil : cleaned
-            if let new, let p = ApplicationRules.policyURLProblem(new, path: field) { problems.append(p); continue }
-            if new != current { set.append((field, new)); fields.append(field) }
-        }
-        let confidential = changes.confidential ?? app.confidential
-        change("confidential", "confidential", changes.confidential, current: app.confidential)
-        let uris = changes.redirectURIs ?? app.redirectURIs
-        if changes.redirectURIs != nil || changes.confidential != nil {
-            let uriProblems = ApplicationRules.redirectURIProblems(uris, confidential: confidential)
-            problems += uriProblems
-            if uriProblems.isEmpty, let new = changes.redirectURIs {
-                change("redirect_uris", "redirect_uris", ClientApplication.joinRedirectURIs(new), current: app.redirectURIsText)
-            }
-        }
-        if changes.postLogoutRedirectURIs != nil || changes.confidential != nil {
-            let logoutURIs = changes.postLogoutRedirectURIs ?? app.postLogoutRedirectURIs
-            let logoutProblems = ApplicationRules.redirectURIProblems(logoutURIs, confidential: confidential, field: "post_logout_redirect_uris")
-            problems += logoutProblems
-            if logoutProblems.isEmpty, let new = changes.postLogoutRedirectURIs {
-                change("post_logout_redirect_uris", "post_logout_redirect_uris", ClientApplication.joinRedirectURIs(new),
-                       current: app.postLogoutRedirectURIsText)
-            }
-        }
-        if let alg = changes.idTokenSignedResponseAlg {
-            if let p = ApplicationRules.idTokenAlgorithmProblem(alg) { problems.append(p) } else {
-                change("id_token_signed_response_alg", "id_token_signed_response_alg", alg, current: app.idTokenSignedResponseAlg)
-            }
-        }
-        change("bot_public", "bot_public", changes.botPublic, current: app.botPublic)
-        change("bot_require_code_grant", "bot_require_code_grant", changes.botRequireCodeGrant, current: app.botRequireCodeGrant)
-
-        var newIcon: IconInspector.Image?
-        if let icon = changes.icon {
-            if let data = icon {
-                switch IconInspector.inspect(data) {
-                case .success(let image):
-                    newIcon = image
-                    change("icon", "icon_hash", image.hash, current: app.iconHash ?? "")
-                case .failure(let problem):
-                    problems.append(FieldProblem(path: "icon", code: problem.rawValue, message: problem.message))
-                }
-            } else if app.iconHash != nil {
-                set.append(("icon_hash", String?.none))
-                fields.append("icon")
-            }
-        }
-
-        var botRename: String?
-        if let raw = changes.botUsername {
-            let username = AccountRules.normalizeUsername(raw)
-            if app.bot == nil {
-                problems.append(FieldProblem(path: "username", code: "NO_BOT", message: "This application has no bot yet."))
-            } else if let message = AccountRules.usernameProblem(username) {
-                problems.append(FieldProblem(path: "username", code: "INVALID_USERNAME", message: message))
-            } else if username != app.bot?.username {
-                botRename = username
-                fields.append("bot.username")
-            }
-        }
+        let plan = ApplicationChangePlan(changes, for: app)
+        let (set, fields, problems, newIcon, botRename) = (plan.set, plan.fields, plan.problems, plan.newIcon, plan.botRename)
 
         guard problems.isEmpty else { throw Failure.invalid(problems) }
         guard !fields.isEmpty else { return Outcome(application: app, clientSecret: nil) }

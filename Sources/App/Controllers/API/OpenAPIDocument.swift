@@ -138,8 +138,7 @@ enum OpenAPIDocument {
           "ApplicationWithSecret": {"allOf": [{"$ref": "#/components/schemas/Application"}, {"type": "object", "properties": {"client_secret": {"type": "string"}}}]},
           "PublicApplication": {"type": "object", "required": ["id", "name", "description", "icon", "bot_public", "terms_of_service_url", "privacy_policy_url"],
             "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}, "icon": {"type": ["string", "null"]}, "bot_public": {"type": "boolean"}, "terms_of_service_url": {"type": ["string", "null"]}, "privacy_policy_url": {"type": ["string", "null"]}}},
-          "ApplicationCreate": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "redirect_uris": {"type": "array", "items": {"type": "string"}}, "confidential": {"type": "boolean"},
-            "post_logout_redirect_uris": {"type": "array", "items": {"type": "string"}}, "id_token_signed_response_alg": {"type": "string", "enum": ["RS256", "ES256"]}}},
+          "ApplicationCreate": {"description": "Every field of ApplicationPatch (same rules), with name required", "allOf": [{"$ref": "#/components/schemas/ApplicationPatch"}, {"type": "object", "required": ["name"]}]},
           "ApplicationPatch": {"type": "object", "properties": {
             "name": {"type": "string"}, "description": {"type": "string"}, "icon": {"type": ["string", "null"], "description": "data:image/png;base64,… or null to remove"},
             "redirect_uris": {"type": "array", "items": {"type": "string"}}, "terms_of_service_url": {"type": ["string", "null"]}, "privacy_policy_url": {"type": ["string", "null"]},
