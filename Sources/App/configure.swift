@@ -23,6 +23,11 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(GatehouseErrorMiddleware(environment: app.environment))
     app.middleware.use(RequestDeadlineMiddleware(deadline: .seconds(Int64(config.requestTimeout))))
     app.middleware.use(PublicFilesMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(ForbiddenCharactersMiddleware())
+    // SPEC §7: a NUL in a form, a query or JSON is a 400 before anything reads it.
+    ContentConfiguration.global.use(decoder: NULRefusingFormDecoder(), for: .urlEncodedForm)
+    ContentConfiguration.global.use(urlDecoder: NULRefusingFormDecoder())
+    ContentConfiguration.global.use(decoder: NULRefusingJSONDecoder(), for: .json)
 
     app.accessTokens = AccessTokens(database: app.db, issuer: config.issuer, ttl: config.accessTokenTTL,
                                     encryptionKey: config.keyEncryptionKey)

@@ -186,4 +186,30 @@ struct HardeningTests {
             #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == 1)
         }
     }
+
+    @Test("Finding 12: a NUL in a form, a query or JSON is a 400 at the edge, never a 500 (PostgreSQL 22021)")
+    func nulBytes() async throws {
+        try await withTestApp { app in
+            let (browser, _, client) = try await OAuthFixtures.setUp(app)
+            let token = try await client.token(["grant_type": "authorization_code", "code": "abc\u{0}def"])
+            let tokenError = try OAuthTestClient.json(token)["error"] as? String
+            #expect(token.status == .badRequest && tokenError == "invalid_request")
+            #expect(try await client.token(["grant_type": "client_credentials", "scope": "identify\u{0}"]).status == .badRequest)
+            #expect(try await browser.get("/oauth2/authorize?response_type=code&client_id=\(client.id)&state=a%00b").status == .badRequest)
+            #expect(try await browser.get("/login?next=/%00").status == .badRequest)
+            #expect(try await Browser(app).signIn("resource\u{0}owner").status == .badRequest)
+            #expect(try await Browser(app).register("nul\u{0}user").status == .badRequest)
+            let (created, _) = try await browser.createApplication(name: "Fine")
+            _ = try await browser.get("/developers/applications/\(created)")
+            let form = try await browser.post("/developers/applications/\(created)/general", ["version": "1", "name": "Bad\u{0}name", "description": ""])
+            #expect(form.status == .badRequest)
+
+            let api = try await self.token(app, "nulscripter")
+            let (status, body) = try await call(app, .POST, "/api/v1/oauth2/applications", token: api, json: #"{"name": "a\u0000b"}"#)
+            #expect(status == .badRequest && body["code"] as? String == "VALIDATION_FAILED")
+            let (lone, _) = try await call(app, .POST, "/api/v1/oauth2/applications", token: api, json: #"{"name": "a\ud800b"}"#)
+            #expect(lone == .badRequest)
+            #expect(try await ClientApplication.query(on: app.db).filter(\.$name == "Fine").first()?.version == 1)
+        }
+    }
 }

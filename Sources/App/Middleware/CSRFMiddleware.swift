@@ -26,6 +26,11 @@ struct CSRFMiddleware: Middleware {
         if request.body.data == nil {
             _ = try await request.body.collect(max: maxBodySize.value).get()
         }
+        // A NUL is a 400 (SPEC §7), not a "form expired" 403: the token read below hides why.
+        if request.headers.contentType == .urlEncodedForm, let body = request.body.data,
+           ForbiddenCharacters.inFormText(body.readableBytesView) {
+            throw ForbiddenCharacters.refusal()
+        }
         let sent = try? request.content.get(String.self, at: Self.fieldName)
         guard let sent, try await request.sessions.csrfMatches(sent) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from Gatehouse. Go back, reload the page and try again.")

@@ -24,6 +24,9 @@ enum JSONValue: Decodable, Equatable {
     /// Parses a request body that must be one JSON object.
     static func object(from data: Data) throws(APIError) -> [String: JSONValue] {
         if data.isEmpty { return [:] }
+        if ForbiddenCharacters.inJSONText(data) {
+            throw APIError(status: .badRequest, body: APIErrorBody(code: "VALIDATION_FAILED", message: ForbiddenCharacters.message))
+        }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data), case .object(let object) = value else {
             throw APIError(status: .badRequest, body: APIErrorBody(code: "BAD_JSON", message: "The body must be a JSON object."))
         }

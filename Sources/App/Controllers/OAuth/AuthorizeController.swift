@@ -15,13 +15,13 @@ struct AuthorizeController: RouteCollection {
     }
 
     func show(req: Request) async throws -> Response {
-        try await handle(req, parameters: Request.formDecode(req.url.query ?? ""), decision: nil)
+        try await handle(req, parameters: try Request.formDecode(req.url.query ?? ""), decision: nil)
     }
 
     /// The consent form posts the request's parameters back with `decision`; they are validated
     /// again, so a tampered form gains nothing the GET would not allow.
     func decide(req: Request) async throws -> Response {
-        let parameters = Request.formDecode(req.body.string ?? "")
+        let parameters = try Request.formDecode(req.body.string ?? "")
         return try await handle(req, parameters: parameters, decision: parameters["decision"] ?? "deny")
     }
 

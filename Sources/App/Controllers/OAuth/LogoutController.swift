@@ -12,8 +12,8 @@ struct LogoutController: RouteCollection {
     }
 
     func logout(req: Request) async throws -> Response {
-        var parameters = Request.formDecode(req.url.query ?? "")
-        if req.method == .POST { parameters.merge(Request.formDecode(req.body.string ?? "")) { _, body in body } }
+        var parameters = try Request.formDecode(req.url.query ?? "")
+        if req.method == .POST { parameters.merge(try Request.formDecode(req.body.string ?? "")) { _, body in body } }
         func value(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
 
         let hint = try await value("id_token_hint").asyncMap { try await req.idTokens.verifiedHint($0) }

@@ -4,18 +4,20 @@ extension Request {
     /// Form parameters of an OAuth request: the urlencoded body, with query-string parameters
     /// as a fallback for Doorkeeper-style clients that POST everything in the URL (seeds/002).
     /// Never logged.
-    func oauthParameters() -> [String: String] {
+    func oauthParameters() throws -> [String: String] {
         var parameters: [String: String] = [:]
-        if let query = url.query { parameters = Self.formDecode(query) }
+        if let query = url.query { parameters = try Self.formDecode(query) }
         if headers.contentType == .urlEncodedForm, let body = body.string {
-            parameters.merge(Self.formDecode(body)) { _, body in body }
+            parameters.merge(try Self.formDecode(body)) { _, body in body }
         }
         return parameters
     }
 
     /// `application/x-www-form-urlencoded` (WHATWG URL §5.1). Repeated names: the first wins,
     /// and names or values over 8 KiB are dropped.
-    static func formDecode(_ text: String) -> [String: String] {
+    /// A NUL, raw or escaped, is refused (`ForbiddenCharacters`).
+    static func formDecode(_ text: String) throws -> [String: String] {
+        if ForbiddenCharacters.inFormText(text.utf8) { throw ForbiddenCharacters.refusal() }
         var result: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

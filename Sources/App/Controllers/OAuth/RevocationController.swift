@@ -26,7 +26,7 @@ struct RevocationController: RouteCollection {
     }
 
     func revoke(req: Request) async throws -> Response {
-        let parameters = req.oauthParameters()
+        let parameters = try req.oauthParameters()
         do {
             let client = try await client(req, parameters, allowPublic: true)
             guard let token = parameters["token"], !token.isEmpty else { throw OAuthError(.invalidRequest, "token is required.") }
@@ -50,7 +50,7 @@ struct RevocationController: RouteCollection {
     }
 
     func introspect(req: Request) async throws -> Response {
-        let parameters = req.oauthParameters()
+        let parameters = try req.oauthParameters()
         do {
             let client = try await client(req, parameters, allowPublic: false)
             guard let token = parameters["token"], !token.isEmpty else { throw OAuthError(.invalidRequest, "token is required.") }

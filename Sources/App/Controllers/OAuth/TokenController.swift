@@ -13,7 +13,7 @@ struct TokenController: RouteCollection {
     }
 
     func token(req: Request) async throws -> Response {
-        let parameters = req.oauthParameters()
+        let parameters = try req.oauthParameters()
         var usedBasic = false
         do {
             let credentials = try ClientCredentials.parse(authorization: req.headers.first(name: .authorization), parameters: parameters)
