@@ -28,6 +28,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: PasswordController())
     try signedIn.register(collection: APIAccessController())
     try signedIn.register(collection: AuthorizedAppsController())
+    try signedIn.register(collection: SecurityEventsController())
     try signedIn.register(collection: ApplicationsController())
     let uploads = browser.grouped(CSRFMiddleware(maxBodySize: "2mb"), RequireSignInMiddleware())
     try signedIn.register(collection: ApplicationSettingsController(uploads: uploads))

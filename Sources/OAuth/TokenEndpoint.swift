@@ -75,7 +75,7 @@ public struct TokenEndpoint: Sendable {
         guard credentials.clientID.count <= 64,
               let found = try await store.client(id: credentials.clientID, presenting: credentials.secret, now: now)
         else {
-            throw OAuthError(.invalidClient, "Unknown client.")
+            throw OAuthError.unknownClient
         }
         let client = found.client
         if client.confidential {
@@ -93,4 +93,9 @@ public struct TokenEndpoint: Sendable {
 struct Issued: Sendable {
     let response: TokenResponse
     let grant: Grant
+}
+
+extension OAuthError {
+    /// No such client: nobody's credentials were tried (callers log no security event for it).
+    public static let unknownClient = OAuthError(.invalidClient, "Unknown client.")
 }

@@ -38,6 +38,7 @@ struct Pruner {
         counts.append(("sessions", try await delete(BrowserSession.schema) { $0.where("expires_at", .lessThan, now) }))
         counts.append(("rate_limits", try await delete("rate_limits") { $0.where("window_start", .lessThan, now.timeIntervalSince1970 - 86_400) }))
         counts.append(("signing_keys", try await delete(SigningKey.schema) { $0.where("retire_after", .lessThan, now) }))
+        counts.append((SecurityEvents.table, try await SecurityEvents(database: database).prune(now: now)))
         return counts
     }
 }

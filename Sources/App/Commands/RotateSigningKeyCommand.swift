@@ -14,12 +14,15 @@ struct RotateSigningKeyCommand: AsyncCommand {
         let app = context.application
         let kids = try await AccessTokens.rotate(on: app.db, accessTokenTTL: app.config.accessTokenTTL,
                                                  encryptionKey: app.config.keyEncryptionKey)
+        let events = SecurityEvents(database: app.db)
+        try await events.record(.keyRotation, address: "cli")
         context.console.print("New signing keys \(kids.joined(separator: ", ")) (ES256, RS256). Running instances pick them up within a minute.")
         if let kid = signature.retire {
             guard try await SigningKeyRing.retire(kid, on: app.db) else {
                 context.console.error("No signing key \(kid): nothing retired.")
                 throw NoSuchKey(kid: kid)
             }
+            try await events.record(.keyRetired, address: "cli")
             context.console.print("Retired \(kid) at once: tokens it signed no longer verify (within a minute on running instances).")
         }
     }

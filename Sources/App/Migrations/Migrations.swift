@@ -11,6 +11,7 @@ enum Migrations {
         CreateApplications(),
         CreateOAuthState(),
         AddOpenIDConnect(),
+        CreateSecurityEvents(),
     ]
 
     static func register(on app: Application) {

@@ -16,6 +16,8 @@ struct ApplicationService: Sendable {
     /// The client of the REST caller's token; nil in the console. SPEC §7: the personal client
     /// is changed only from the console or with a token issued to the personal client itself.
     var viaClient: String? = nil
+    /// Where the actor is, for the security events some writes record (SPEC §7).
+    var address = "unknown"
     var now: @Sendable () -> Date = { Date() }
 
     enum Failure: AbortError {
@@ -128,6 +130,7 @@ struct ApplicationService: Sendable {
             try await (tx as! any SQLDatabase).delete(from: ClientSecret.schema).where("application_id", .equal, id).run()
             try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
         }
+        try await SecurityEvents(database: database).record(.ownershipTransfer, userID: actor.id, clientID: id, address: address)
         return Outcome(application: try await find(id), clientSecret: secret)
     }
 
@@ -300,6 +303,7 @@ struct ApplicationService: Sendable {
             }
             try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
         }
+        try await SecurityEvents(database: database).record(.secretReset, userID: actor.id, clientID: id, address: address)
         return Outcome(application: try await find(id), clientSecret: secret)
     }
 

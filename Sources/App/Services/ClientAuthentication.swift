@@ -34,6 +34,8 @@ extension Request {
             return try await TokenEndpoint(store: oauthStore(), now: Date()).authenticate(credentials)
         } catch let error as OAuthError where error.code == .invalidClient {
             metrics.clientAuthenticationFailed(endpoint: endpoint)
+            // Made-up client ids cost no row in the event log (SPEC §7: anonymous requests cost little).
+            if error != .unknownClient { await recordSecurityEvent(.clientAuthenticationFailure, clientID: credentials.clientID) }
             // The count comes back from the same upsert, so concurrent failures cannot all
             // slip under the limit between the store's read and this one.
             let bucket = ClientAuthenticationThrottle.bucket(clientID: credentials.clientID, address: clientAddress)

@@ -31,10 +31,11 @@ struct LoginThrottle {
         let pair = try await limiter.hit(accountAddressBucket, .loginPerAccountAndAddress)
         let address = try await limiter.hit(addressBucket, .loginPerAddress)
         let account = try await limiter.hit(accountBucket, .loginPerAccount)
-        let over = [(pair, RateLimiter.Rule.loginPerAccountAndAddress), (address, .loginPerAddress)]
-            .filter { $0.0.hits > $0.1.limit }.map(\.0.retryAfter)
-        if let retryAfter = over.max() {
-            throw RateLimited(retryAfter: retryAfter, message: "Too many failed sign-in attempts. Try again later.")
+        let over = [(pair, RateLimiter.Rule.loginPerAccountAndAddress), (address, .loginPerAddress)].filter { $0.0.hits > $0.1.limit }
+        if let retryAfter = over.map(\.0.retryAfter).max() {
+            var limited = RateLimited(retryAfter: retryAfter, message: "Too many failed sign-in attempts. Try again later.")
+            limited.firstInWindow = over.contains { $0.0.hits == $0.1.limit + 1 }
+            throw limited
         }
         let excess = account.hits - RateLimiter.Rule.loginPerAccount.limit
         return excess > 0 ? .milliseconds(min(3000, 250 * excess)) : .zero
@@ -65,10 +66,21 @@ extension Request {
     func authenticateWithThrottle(login: String, password: String) async throws -> User? {
         let account = try await accounts.findAccount(login: login)
         let throttle = LoginThrottle(request: self, login: login, account: account)
-        let delay = try await throttle.admit()
+        let delay: Duration
+        do {
+            delay = try await throttle.admit()
+        } catch let limited as RateLimited {
+            // One event when a window fills, not one per refused attempt: the log stays small.
+            if limited.firstInWindow { await recordSecurityEvent(.signInThrottled, userID: account?.id) }
+            throw limited
+        }
         if delay > .zero { try await Task.sleep(for: delay) }
-        guard try await accounts.verify(password, for: account), let user = account else { return nil }
+        guard try await accounts.verify(password, for: account), let user = account else {
+            await recordSecurityEvent(.signInFailure, userID: account?.id)
+            return nil
+        }
         try await throttle.succeeded()
+        await recordSecurityEvent(.signInSuccess, userID: user.id)
         return user
     }
 }

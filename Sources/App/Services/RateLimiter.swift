@@ -88,6 +88,8 @@ struct RateLimiter {
 struct RateLimited: AbortError {
     let retryAfter: Int
     let message: String
+    /// The refusal that filled its window (later ones in the window are not).
+    var firstInWindow = false
 
     var status: HTTPResponseStatus { .tooManyRequests }
 

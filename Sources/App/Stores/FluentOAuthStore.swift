@@ -114,8 +114,14 @@ struct FluentOAuthStore: OAuthStore {
                        "nonce", "auth_time", "sid")
             .first()
         guard let row else {
-            let exists = try await sql.select().column("code_hash").from("authorization_codes").where("code_hash", .equal, hash).first()
-            return exists == nil ? .unknown : .alreadyUsed
+            guard let used = try await sql.select().columns("application_id", "user_id").from("authorization_codes")
+                .where("code_hash", .equal, hash).first()
+            else { return .unknown }
+            // SPEC §7: a code presented twice is a security event (RFC 6749 §10.5).
+            try await SecurityEvents(database: database).record(
+                .codeReuse, userID: try used.decode(column: "user_id", as: UUID?.self),
+                clientID: try used.decode(column: "application_id", as: String.self), address: clientAddress)
+            return .alreadyUsed
         }
         return .redeemed(CodeGrantRecord(
             clientID: try row.decode(column: "application_id", as: String.self),
@@ -156,6 +162,8 @@ struct FluentOAuthStore: OAuthStore {
                 .where("token_hash", .equal, hash).where("application_id", .equal, clientID)
                 .where("used_at", .isNot, SQLLiteral.null).first()
             guard let used else { return .unknown }
+            // SPEC §7: a refresh token presented twice is a security event (RFC 9700 §4.14.2).
+            try await SecurityEvents(database: database).record(.refreshTokenReuse, clientID: clientID, address: clientAddress)
             return .reused(familyID: try used.decode(column: "family_id", as: UUID.self).uuidString)
         }
         let familyID = try row.decode(column: "family_id", as: UUID.self)

@@ -9,6 +9,24 @@ struct AdminAPIController: RouteCollection {
         admin.get(use: index)
         admin.get(":id", use: show)
         admin.patch(":id", use: transfer)
+        routes.get("admin", "security-events", use: securityEvents)
+    }
+
+    /// SPEC §7: newest first, `?limit=1..100&before=<id>`.
+    func securityEvents(req: Request) async throws -> Response {
+        _ = try await service(req)  // the admin check
+        let page = try Pagination(req)
+        var before: Int?
+        if let raw = req.query[String.self, at: "before"] {
+            guard let id = Int(raw) else {
+                return try APIResponses.error(.badRequest, APIErrorBody(code: "VALIDATION_FAILED", message: "before must be an event id.",
+                                                                        errors: [.init(path: "before", code: "INVALID_TYPE", message: "before must be an event id.")]))
+            }
+            before = id
+        }
+        let response = Response(status: .ok)
+        try response.content.encode(try await req.securityEvents.page(limit: page.limit, before: before))
+        return response
     }
 
     private func service(_ req: Request) async throws -> ApplicationService {
@@ -18,6 +36,7 @@ struct AdminAPIController: RouteCollection {
         var service = ApplicationService(database: req.db, actor: user)
         service.asAdministrator = true
         service.viaClient = try req.principal().clientID
+        service.address = req.clientAddress
         return service
     }
 

@@ -22,6 +22,7 @@ struct ApplicationsAPIController: RouteCollection {
     private func service(_ req: Request, _ scope: Scope) async throws -> ApplicationService {
         var service = ApplicationService(database: req.db, actor: try await req.apiUser(requiring: scope))
         service.viaClient = try req.principal().clientID
+        service.address = req.clientAddress
         return service
     }
 

@@ -73,6 +73,15 @@ enum OpenAPIDocument {
           "get": {"operationId": "getPublicApplication", "summary": "What anyone may know about an application", "security": [],
             "responses": {"200": {"description": "Public fields", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublicApplication"}}}}, "default": {"$ref": "#/components/responses/Error"}}}
         },
+        "/admin/security-events": {
+          "get": {"operationId": "listSecurityEvents", "summary": "The security event log, newest first (admin)",
+            "parameters": [{"$ref": "#/components/parameters/limit"}, {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "id of the last event of the previous page"}],
+            "responses": {"200": {"description": "Events", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object",
+              "required": ["id", "at", "kind", "user_id", "client_id", "address"],
+              "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "kind": {"type": "string"},
+                "user_id": {"type": ["string", "null"]}, "client_id": {"type": ["string", "null"]}, "address": {"type": "string"}}}}}}},
+              "default": {"$ref": "#/components/responses/Error"}}}
+        },
         "/applications/@me": {
           "get": {"operationId": "getCurrentApplication", "summary": "The calling application (a client-credentials token)",
             "responses": {"200": {"$ref": "#/components/responses/Application"}, "default": {"$ref": "#/components/responses/Error"}}}

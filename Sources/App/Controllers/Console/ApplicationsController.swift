@@ -104,7 +104,9 @@ struct ApplicationsController: RouteCollection {
 extension Request {
     /// The application service acting as the signed-in user.
     func applicationService() async throws -> ApplicationService {
-        ApplicationService(database: db, actor: try await requireUser())
+        var service = ApplicationService(database: db, actor: try await requireUser())
+        service.address = clientAddress
+        return service
     }
 }
 
