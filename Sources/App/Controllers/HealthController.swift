@@ -20,7 +20,8 @@ struct HealthController: RouteCollection {
             _ = try await (req.db as! any SQLDatabase).raw("SELECT 1 AS ok").first()
             return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: #"{"status":"ok","database":"ok"}"#))
         } catch {
-            req.logger.warning("readiness check failed", metadata: ["error": .string(String(describing: type(of: error)))])
+            req.metrics.databaseUnavailable()
+            DatabaseHealth.shared.unavailable(req.logger, error: error)
             return Response(status: .serviceUnavailable, headers: ["Content-Type": "application/json"], body: .init(string: #"{"status":"unavailable","database":"unreachable"}"#))
         }
     }
@@ -29,6 +30,13 @@ struct HealthController: RouteCollection {
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return Response(status: .ok, headers: headers, body: .init(string: req.metrics.exposition()))
+        let suppressed = DatabaseHealth.shared.suppressedLines
+        let exposition = req.metrics.exposition() + """
+            # HELP gatehouse_database_connection_failures_total Failed attempts to open a database connection (logged once per outage).
+            # TYPE gatehouse_database_connection_failures_total counter
+            gatehouse_database_connection_failures_total \(suppressed)
+
+            """
+        return Response(status: .ok, headers: headers, body: .init(string: exposition))
     }
 }

@@ -41,7 +41,7 @@ struct GatehouseErrorMiddleware: Middleware {
             reason = "The service is temporarily unavailable. Try again in a moment."
             headers.replaceOrAdd(name: .retryAfter, value: String(DatabaseOutage.retryAfter))
             request.metrics.databaseUnavailable()
-            request.logger.warning("database unavailable", metadata: ["error": .string(String(reflecting: error))])
+            DatabaseHealth.shared.unavailable(request.logger, error: error)
         case let abort as any AbortError:
             status = abort.status
             reason = abort.reason

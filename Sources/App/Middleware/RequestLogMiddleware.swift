@@ -22,6 +22,11 @@ struct RequestLogMiddleware: Middleware {
 
     private func finish(_ request: Request, _ status: HTTPResponseStatus, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
+        // The end of an outage: the first request that answers without a server error, on a
+        // path that uses the database (not the process probe, metrics or static files).
+        if status.code < 500, DatabaseHealth.shared.isDown, Self.usesDatabase(request.url.path) {
+            DatabaseHealth.shared.reachable(request.logger)
+        }
         request.metrics.recordRequest(method: request.method.rawValue, route: Self.routeLabel(request, status),
                                       status: status.code, duration: elapsed)
         // Milliseconds with one decimal, without String(format:), which is slow on Linux.
@@ -39,5 +44,9 @@ struct RequestLogMiddleware: Middleware {
     static func routeLabel(_ request: Request, _ status: HTTPResponseStatus) -> String {
         guard let route = request.route else { return status == .notFound ? "unmatched" : "static" }
         return "/" + route.path.map(\.description).joined(separator: "/")
+    }
+
+    static func usesDatabase(_ path: String) -> Bool {
+        !(path == "/healthz" || path == "/metrics" || path.hasPrefix("/css/") || path.hasPrefix("/js/"))
     }
 }

@@ -34,6 +34,8 @@ struct GatehouseLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        // An outage is one line, not one per request (DatabaseHealth).
+        if event.level >= .warning, DatabaseHealth.shared.suppressesPoolFailure(event.message.description) { return }
         var fields = metadata
         fields.merge(metadataProvider?.get() ?? [:]) { _, provided in provided }
         fields.merge(event.metadata ?? [:]) { _, explicit in explicit }
