@@ -141,4 +141,35 @@ struct ThrottleTests {
             #expect(try await User.query(on: app.db).filter(\.$username == "third").count() == 0)
         }
     }
+
+    @Test("A refused sign-in checks no password and counts in no further bucket: it neither uses up the address for other accounts nor slows the owner")
+    func refusedAttemptsCostNothingMore() async throws {
+        try await withTestApp { app in
+            try await Browser(app).register("xavier")
+            try await Browser(app).register("yolanda")
+            var statuses: [HTTPResponseStatus] = []
+            for _ in 0..<RateLimiter.Rule.loginPerAddress.limit {
+                statuses.append(try await Browser(app).signIn("xavier", password: "wrong guess!").status)
+            }
+            #expect(statuses.filter { $0 == .unprocessableEntity }.count == RateLimiter.Rule.loginPerAccountAndAddress.limit)
+            // Only 5 passwords were checked from this address: another account still signs in here.
+            #expect(try await Browser(app).signIn("yolanda").status == .seeOther)
+            let started = ContinuousClock.now
+            #expect(try await Browser(app).signIn("yolanda").status == .seeOther)
+            #expect(ContinuousClock.now - started < .seconds(1))
+        }
+    }
+
+    @Test("A registration form sent back to be corrected gives its count back")
+    func invalidRegistrationIsFree() async throws {
+        try await withTestApp { app in
+            app.config.registrationLimitPerHour = 1
+            for _ in 0..<3 {
+                let status = try await Browser(app).register("!!").status
+                #expect(status == .unprocessableEntity)
+            }
+            #expect(try await Browser(app).register("valid").status == .seeOther)
+            #expect(try await Browser(app).register("another").status == .tooManyRequests)
+        }
+    }
 }

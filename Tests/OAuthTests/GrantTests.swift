@@ -134,7 +134,11 @@ struct RefreshTokenGrantTests {
         let endpoint = TokenEndpoint(store: store, now: Sample.now)
         let second = try await endpoint.handle(credentials: web, request: .refreshToken(refreshToken: first, scope: nil))
         #expect(second.refresh_token != nil && second.refresh_token != first)
-        _ = try await endpoint.handle(credentials: web, request: .refreshToken(refreshToken: second.refresh_token!, scope: nil))
+        #expect(await store.refreshTokenUsed(first) == true)  // the old one is used up at once
+        let third = try await endpoint.handle(credentials: web, request: .refreshToken(refreshToken: try #require(second.refresh_token), scope: nil))
+        #expect(third.access_token != second.access_token)
+        // ... and dies: presenting it again is refused (and, RFC 9700 §4.14.2, revokes the family).
+        await expectOAuthError(.invalidGrant) { _ = try await endpoint.handle(credentials: web, request: .refreshToken(refreshToken: first, scope: nil)) }
     }
 
     @Test("Reusing a refresh token revokes the whole family")

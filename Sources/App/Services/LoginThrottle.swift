@@ -28,15 +28,17 @@ struct LoginThrottle {
     /// Counts the attempt; throws `RateLimited` when this address is over a limit, and
     /// otherwise returns how long the attempt should wait first.
     func admit() async throws -> Duration {
-        let pair = try await limiter.hit(accountAddressBucket, .loginPerAccountAndAddress)
-        let address = try await limiter.hit(addressBucket, .loginPerAddress)
-        let account = try await limiter.hit(accountBucket, .loginPerAccount)
-        let over = [(pair, RateLimiter.Rule.loginPerAccountAndAddress), (address, .loginPerAddress)].filter { $0.0.hits > $0.1.limit }
-        if let retryAfter = over.map(\.0.retryAfter).max() {
-            var limited = RateLimited(retryAfter: retryAfter, message: "Too many failed sign-in attempts. Try again later.")
-            limited.firstInWindow = over.contains { $0.0.hits == $0.1.limit + 1 }
-            throw limited
+        // A refused attempt checks no password, so it counts in no further bucket: it must not
+        // use up the address's limit for other accounts, nor slow the owner down elsewhere.
+        for (bucket, rule) in [(accountAddressBucket, RateLimiter.Rule.loginPerAccountAndAddress), (addressBucket, .loginPerAddress)] {
+            let window = try await limiter.hit(bucket, rule)
+            if window.hits > rule.limit {
+                var limited = RateLimited(retryAfter: window.retryAfter, message: "Too many failed sign-in attempts. Try again later.")
+                limited.firstInWindow = window.hits == rule.limit + 1
+                throw limited
+            }
         }
+        let account = try await limiter.hit(accountBucket, .loginPerAccount)
         let excess = account.hits - RateLimiter.Rule.loginPerAccount.limit
         return excess > 0 ? .milliseconds(min(3000, 250 * excess)) : .zero
     }

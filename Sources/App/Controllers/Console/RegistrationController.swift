@@ -22,8 +22,9 @@ struct RegistrationController: RouteCollection {
         // SPEC §7: anonymous account creation is throttled per address (counted first, so
         // parallel requests cannot all pass).
         let limit = req.application.config.registrationLimitPerHour
+        let bucket = "register:" + req.clientAddress
         if limit > 0 {
-            let window = try await RateLimiter(database: req.db).hit("register:" + req.clientAddress, .init(limit: limit, window: 3600))
+            let window = try await RateLimiter(database: req.db).hit(bucket, .init(limit: limit, window: 3600))
             if window.hits > limit {
                 let page = ErrorPage(layout: try await req.layout("Too many accounts"), status: 429, reason: "Too many accounts",
                                      message: "Too many accounts were created from your network in the last hour. Try again later.")
@@ -36,6 +37,8 @@ struct RegistrationController: RouteCollection {
         let input = AccountService.RegistrationInput(username: form.username ?? "", email: form.email ?? "", password: form.password ?? "")
         switch try await req.accounts.register(input) {
         case .invalid(let errors):
+            // A form sent back to be corrected created nothing: it gives its count back.
+            if limit > 0 { try await RateLimiter(database: req.db).giveBack(bucket) }
             let values = RegisterPage.Values(username: String(input.username.prefix(64)), email: String(input.email.prefix(254)))
             return try await render(req, values: values, errors: errors, status: .unprocessableEntity)
         case .created(let user):
