@@ -7,23 +7,12 @@ import Vapor
 /// The REST API of SPEC §3.4, driven with tokens from the personal client as admin scripts do.
 @Suite("REST API (SPEC §3.4)")
 struct APITests {
-    /// A user and a password-grant token for them with `scope`.
     private func token(_ app: Application, _ username: String, scope: String = "identify applications.write authorizations") async throws -> String {
-        let user = try await Fixtures.user(app, username)
-        let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "\(username) scripts", personal: true))
-        let client = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
-        let body = try OAuthTestClient.json(try await client.token(["grant_type": "password", "username": username, "password": "correct horse battery", "scope": scope]))
-        return try #require(body["access_token"] as? String)
+        try await APIClient.token(app, username, scope: scope)
     }
 
     private func call(_ app: Application, _ method: HTTPMethod, _ path: String, token: String?, json: String? = nil, headers: HTTPHeaders = [:]) async throws -> (HTTPResponseStatus, HTTPHeaders, [String: Any], String) {
-        var headers = headers
-        if let token { headers.replaceOrAdd(name: .authorization, value: "Bearer \(token)") }
-        if json != nil { headers.contentType = .json }
-        let reply = try await app.testing().sendRequest(method, path, headers: headers, body: json.map { ByteBuffer(string: $0) })
-        let text = reply.body.string
-        let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
-        return (reply.status, reply.headers, object, text)
+        try await APIClient.call(app, method, path, token: token, json: json, headers: headers)
     }
 
     @Test("Create, read, list, modify with versions, reset, bot, audit log, delete")

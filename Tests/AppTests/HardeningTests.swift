@@ -9,18 +9,12 @@ import Vapor
 @Suite("Hardening: the REST layer keeps its promises (SPEC §3.4, §7)")
 struct HardeningTests {
     private func token(_ app: Application, _ username: String, scope: String = "applications.write") async throws -> String {
-        let user = try await Fixtures.user(app, username)
-        let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "\(username) scripts", personal: true))
-        let client = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
-        let body = try OAuthTestClient.json(try await client.token(["grant_type": "password", "username": username, "password": "correct horse battery", "scope": scope]))
-        return try #require(body["access_token"] as? String)
+        try await APIClient.token(app, username, scope: scope)
     }
 
     private func call(_ app: Application, _ method: HTTPMethod, _ path: String, token: String, json: String? = nil) async throws -> (HTTPResponseStatus, [String: Any]) {
-        var headers: HTTPHeaders = ["Authorization": "Bearer \(token)"]
-        if json != nil { headers.contentType = .json }
-        let reply = try await app.testing().sendRequest(method, path, headers: headers, body: json.map { ByteBuffer(string: $0) })
-        return (reply.status, (try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView))) as? [String: Any] ?? [:])
+        let (status, _, body, _) = try await APIClient.call(app, method, path, token: token, json: json)
+        return (status, body)
     }
 
     @Test("SPEC §3.4: GET /applications/@me answers a client-credentials token of any scope")
