@@ -178,6 +178,29 @@ struct APITests {
         }
     }
 
+    @Test("Audit log: newest first, ?limit and ?after page in SQL by version")
+    func auditLogPages() async throws {
+        try await withTestApp { app in
+            let token = try await token(app, "auditor")
+            let (_, _, created, _) = try await call(app, .POST, "/api/v1/oauth2/applications", token: token, json: #"{"name": "Audited"}"#)
+            let id = try #require(created["id"] as? String)
+            for version in 1...5 {
+                _ = try await call(app, .PATCH, "/api/v1/oauth2/applications/\(id)", token: token, json: #"{"description": "v\#(version)", "version": \#(version)}"#)
+            }
+            var seen: [Int] = []
+            var after: String?
+            for _ in 0..<4 {
+                let path = "/api/v1/oauth2/applications/\(id)/audit-log?limit=2" + (after.map { "&after=\($0)" } ?? "")
+                let (_, _, _, text) = try await call(app, .GET, path, token: token)
+                let entries = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? []
+                seen += entries.compactMap { $0["version_after"] as? Int }
+                guard let last = entries.last?["id"] as? String else { break }
+                after = last
+            }
+            #expect(seen == [6, 5, 4, 3, 2, 1])
+        }
+    }
+
     @Test("Admin API: list any user's applications, look one up, transfer it with a version check (audited)")
     func admin() async throws {
         try await withTestApp { app in

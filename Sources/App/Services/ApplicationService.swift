@@ -134,13 +134,9 @@ struct ApplicationService: Sendable {
         return Outcome(application: try await find(id), clientSecret: secret)
     }
 
-    func auditLog(_ app: ClientApplication, limit: Int = 50) async throws -> [AuditEntry] {
-        try await AuditEntry.query(on: database)
-            .filter(\.$applicationID == app.requireID())
-            .sort(\.$createdAt, .descending)
-            .sort(\.$versionAfter, .descending)
-            .limit(limit)
-            .all()
+    /// Newest first, paged in SQL (`AuditLogStore`); `after` is the last entry of the previous page.
+    func auditLog(_ app: ClientApplication, limit: Int = 50, after: UUID? = nil) async throws -> [AuditEntry] {
+        try await AuditLogStore(database: database).page(applicationID: try app.requireID(), limit: limit, after: after)
     }
 
     // MARK: Creating
@@ -209,10 +205,10 @@ struct ApplicationService: Sendable {
             if let secret {
                 try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
             }
-            try await AuditEntry(applicationID: id, actor: actor, action: "create",
+            try await AuditLogStore(database: tx).record(applicationID: id, actor: actor, action: "create",
                                  fields: ["name", "description", "redirect_uris", "confidential", "post_logout_redirect_uris",
                                           "id_token_signed_response_alg"] + more.fields,
-                                 versionBefore: 0, versionAfter: 1, at: date).create(on: tx)
+                                 versionBefore: 0, versionAfter: 1, at: date)
         }
         return Outcome(application: try await find(id), clientSecret: secret)
     }
@@ -385,8 +381,8 @@ struct ApplicationService: Sendable {
                     .first()
                 guard row != nil else { throw StaleVersion() }
                 try await after?(tx)
-                try await AuditEntry(applicationID: id, actor: actor, action: action, fields: fields,
-                                     versionBefore: expectedVersion, versionAfter: expectedVersion + 1, at: date).create(on: tx)
+                try await AuditLogStore(database: tx).record(applicationID: id, actor: actor, action: action, fields: fields,
+                                     versionBefore: expectedVersion, versionAfter: expectedVersion + 1, at: date)
             }
         } catch is StaleVersion {
             throw try await conflictOrGone(id)

@@ -151,12 +151,8 @@ struct ApplicationsAPIController: RouteCollection {
                 let version_after: Int
                 let created_at: String
             }
-            var entries = try await service.auditLog(app, limit: 1000)
-            // Newest first; `after` is the id of the last entry of the previous page.
-            if let after = page.after, let index = entries.firstIndex(where: { $0.id?.uuidString.lowercased() == after.lowercased() }) {
-                entries = Array(entries[(index + 1)...])
-            }
-            let body = entries.prefix(page.limit).map {
+            let entries = try await service.auditLog(app, limit: page.limit, after: page.after.flatMap(UUID.init(uuidString:)))
+            let body = entries.map {
                 Entry(id: $0.id?.uuidString.lowercased() ?? "", actor_id: $0.actorID?.uuidString.lowercased(), actor: $0.actorName,
                       action: $0.action, fields: $0.fields.split(separator: ",").map(String.init),
                       version_before: $0.versionBefore, version_after: $0.versionAfter, created_at: RFC3339.string($0.createdAt))
