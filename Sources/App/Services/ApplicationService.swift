@@ -54,91 +54,6 @@ struct ApplicationService: Sendable {
 
     private var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    // MARK: Reading
-
-    /// The actor's applications (not the personal client), oldest first.
-    func list(limit: Int = 100, after: String? = nil) async throws -> [ClientApplication] {
-        try await list(ownedBy: actor.requireID(), limit: limit, after: after)
-    }
-
-    func list(ownedBy ownerID: UUID, limit: Int, after: String?) async throws -> [ClientApplication] {
-        var query = ClientApplication.query(on: database)
-            .filter(\.$owner.$id == ownerID)
-            .filter(\.$personal == false)
-            .with(\.$bot)
-            .with(\.$owner)
-        if let after { query = query.filter(\.$id > after) }
-        let all = try await query.all()
-        return Array(all.sorted { Snowflake.precedes($0.id!, $1.id!) }.prefix(limit))
-    }
-
-    /// What the console's list shows of each application, oldest first.
-    struct Summary {
-        let id: String
-        let name: String
-        let description: String
-        let iconHash: String?
-        let createdAt: Date?
-    }
-
-    /// The console list in one SQLKit query: the Fluent models with their eager loads cost most
-    /// of the page's time (scripts/bench, perf).
-    func summaries() async throws -> [Summary] {
-        let rows = try await sql.select().columns("id", "name", "description", "icon_hash", "created_at")
-            .from(ClientApplication.schema)
-            .where("owner_id", .equal, try actor.requireID()).where("personal", .equal, false)
-            .all()
-        return try rows.map {
-            Summary(id: try $0.decode(column: "id", as: String.self), name: try $0.decode(column: "name", as: String.self),
-                    description: try $0.decode(column: "description", as: String.self),
-                    iconHash: try $0.decode(column: "icon_hash", as: String?.self),
-                    createdAt: try $0.decode(column: "created_at", as: Date?.self))
-        }.sorted { Snowflake.precedes($0.id, $1.id) }
-    }
-
-    /// The application if the actor owns it; anyone else's is "not found" (SPEC §3.3: 404, never 403).
-    func find(_ id: String) async throws -> ClientApplication {
-        guard id.count <= 32 else { throw Failure.notFound }
-        var query = ClientApplication.query(on: database).filter(\.$id == id).with(\.$bot).with(\.$owner)
-        if !asAdministrator {
-            let ownerID = try actor.requireID()
-            query = query.filter(\.$owner.$id == ownerID)
-        }
-        guard let app = try await query.first() else { throw Failure.notFound }
-        if app.personal, let viaClient, viaClient != id { throw Failure.notFound }
-        return app
-    }
-
-    /// Admin API: hands the application to another user, audited (SPEC §3.4). SPEC §7: the
-    /// secret is reset, so the old owner's copy dies (the new one is returned once), and a
-    /// personal client is never transferred.
-    func transfer(_ id: String, expectedVersion: Int, to newOwnerID: UUID) async throws -> Outcome {
-        let app = try await find(id)
-        guard !app.personal else { throw Failure.notFound }
-        guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
-        guard let newOwner = try await User.find(newOwnerID, on: database), newOwner.kind != .bot else {
-            throw Failure.invalid([FieldProblem(path: "new_owner_id", code: "UNKNOWN_USER", message: "No such user.")])
-        }
-        let owned = try await ClientApplication.query(on: database)
-            .filter(\.$owner.$id == newOwnerID).filter(\.$personal == false).count()
-        guard owned < ApplicationRules.maxApplications else { throw Failure.limitReached }
-        let secret = app.confidential ? Secrets.random256() : nil
-        try await versionedWrite(app, expectedVersion: expectedVersion, action: "transfer",
-                                 fields: secret == nil ? ["owner_id"] : ["owner_id", "client_secret"],
-                                 set: [("owner_id", newOwnerID)], before: nil) { tx in
-            guard let secret else { return }
-            try await (tx as! any SQLDatabase).delete(from: ClientSecret.schema).where("application_id", .equal, id).run()
-            try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
-        }
-        try await SecurityEvents(database: database).record(.ownershipTransfer, userID: actor.id, clientID: id, address: address)
-        return Outcome(application: try await find(id), clientSecret: secret)
-    }
-
-    /// Newest first, paged in SQL (`AuditLogStore`); `after` is the last entry of the previous page.
-    func auditLog(_ app: ClientApplication, limit: Int = 50, after: UUID? = nil) async throws -> [AuditEntry] {
-        try await AuditLogStore(database: database).page(applicationID: try app.requireID(), limit: limit, after: after)
-    }
-
     // MARK: Creating
 
     struct NewApplication {
@@ -266,99 +181,11 @@ struct ApplicationService: Sendable {
         return Outcome(application: try await find(id), clientSecret: secret)
     }
 
-    // MARK: Secret, bot, delete
-
-    static let maxGracePeriod = 604_800
-
-    /// New secret; the old ones die now, or after `gracePeriod` seconds for zero-downtime
-    /// rotation (SPEC §3.4).
-    func resetSecret(_ id: String, expectedVersion: Int, gracePeriod: Int = 0) async throws -> Outcome {
-        guard (0...Self.maxGracePeriod).contains(gracePeriod) else {
-            throw Failure.invalid([FieldProblem(path: "grace_period", code: "OUT_OF_RANGE", message: "The grace period is 0 to 604800 seconds.")])
-        }
-        let app = try await find(id)
-        guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
-        guard app.confidential else {
-            throw Failure.invalid([FieldProblem(path: "confidential", code: "PUBLIC_CLIENT", message: "Public clients have no secret.")])
-        }
-        let secret = Secrets.random256()
-        let date = now()
-        let fields = gracePeriod > 0 ? ["client_secret", "old secret valid \(gracePeriod)s"] : ["client_secret"]
-        try await versionedWrite(app, expectedVersion: expectedVersion, action: "secret.reset", fields: fields, set: []) { tx in
-            let sql = tx as! any SQLDatabase
-            if gracePeriod == 0 {
-                try await sql.delete(from: ClientSecret.schema).where("application_id", .equal, id).run()
-            } else {
-                // Old secrets live on for the grace period, never longer than they already would.
-                let until = date.addingTimeInterval(TimeInterval(gracePeriod))
-                try await sql.update(ClientSecret.schema)
-                    .set("expires_at", to: until)
-                    .where("application_id", .equal, id)
-                    .where { $0.where("expires_at", .is, SQLLiteral.null).orWhere("expires_at", .greaterThan, until) }
-                    .run()
-            }
-            try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
-        }
-        try await SecurityEvents(database: database).record(.secretReset, userID: actor.id, clientID: id, address: address)
-        return Outcome(application: try await find(id), clientSecret: secret)
-    }
-
-    /// Adds the application's bot: a user account of type bot (SPEC §3.1).
-    func addBot(_ id: String, expectedVersion: Int, username raw: String?) async throws -> Outcome {
-        let app = try await find(id)
-        guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
-        guard app.$bot.id == nil else {
-            throw Failure.invalid([FieldProblem(path: "username", code: "BOT_EXISTS", message: "This application already has a bot.")])
-        }
-        let username = AccountRules.normalizeUsername(raw ?? "")
-        if let message = AccountRules.usernameProblem(username) {
-            throw Failure.invalid([FieldProblem(path: "username", code: "INVALID_USERNAME", message: message)])
-        }
-        let botID = UUID()
-        try await versionedWrite(app, expectedVersion: expectedVersion, action: "bot.add", fields: ["bot"], set: [("bot_user_id", botID)], before: { tx in
-            // The bot row must exist before the application points at it (foreign key).
-            do {
-                try await User(id: botID, username: username, email: nil, passwordHash: nil, kind: .bot).create(on: tx)
-            } catch let error as any DatabaseError where error.isConstraintFailure {
-                throw Failure.invalid([FieldProblem(path: "username", code: "USERNAME_TAKEN", message: "That username is taken.")])
-            }
-        })
-        return Outcome(application: try await find(id), clientSecret: nil)
-    }
-
-    /// Deletes the application and all it owns: secrets, icons, audit log, bot (SPEC §3.3).
-    /// `expectedVersion` nil deletes whatever the version (REST `DELETE` without `If-Match`).
-    func delete(_ id: String, expectedVersion: Int?) async throws {
-        let app = try await find(id)
-        if let expectedVersion, app.version != expectedVersion { throw Failure.versionConflict(current: app) }
-        do {
-            try await database.guardedTransaction { tx in
-                let sql = tx as! any SQLDatabase
-                var statement = sql.delete(from: ClientApplication.schema).where("id", .equal, id)
-                if let expectedVersion { statement = statement.where("version", .equal, expectedVersion) }
-                let deleted = try await statement.returning("id").all()
-                guard !deleted.isEmpty else { throw StaleVersion() }
-                if let botID = app.$bot.id {
-                    try await sql.delete(from: User.schema).where("id", .equal, botID).run()
-                }
-            }
-        } catch is StaleVersion {
-            throw try await conflictOrGone(id)
-        }
-    }
-
-    /// A write that matched no row lost a race: to a change (a version conflict, with the
-    /// current application) or to a delete, which it answers as if it came after it: not found
-    /// (SPEC §7), never a conflict.
-    private func conflictOrGone(_ id: String) async throws -> Failure {
-        .versionConflict(current: try await find(id))  // `find` throws `.notFound` once it is gone
-    }
-
     // MARK: The one versioned write
 
     /// One conditional UPDATE that bumps the version; `before` and `after` run in the same
     /// transaction, and the audit entry is written with it. A stale version changes nothing.
-    private func versionedWrite(
+    func versionedWrite(
         _ app: ClientApplication, expectedVersion: Int, action: String, fields: [String],
         set: [(String, any Encodable & Sendable)],
         before: (@Sendable (any Database) async throws -> Void)? = nil,
@@ -389,7 +216,7 @@ struct ApplicationService: Sendable {
         }
     }
 
-    private func versionedWrite(
+    func versionedWrite(
         _ app: ClientApplication, expectedVersion: Int, action: String, fields: [String],
         set: [(String, any Encodable & Sendable)],
         _ after: @escaping @Sendable (any Database) async throws -> Void
@@ -397,16 +224,6 @@ struct ApplicationService: Sendable {
         try await versionedWrite(app, expectedVersion: expectedVersion, action: action, fields: fields, set: set, before: nil, after: after)
     }
 
-    private struct StaleVersion: Error {}
+    struct StaleVersion: Error {}
 
-    private func renameBot(_ botID: UUID, to username: String, on tx: any Database) async throws {
-        do {
-            try await (tx as! any SQLDatabase).update(User.schema)
-                .set("username", to: username)
-                .where("id", .equal, botID)
-                .run()
-        } catch let error as any DatabaseError where error.isConstraintFailure {
-            throw Failure.invalid([FieldProblem(path: "username", code: "USERNAME_TAKEN", message: "That username is taken.")])
-        }
-    }
 }

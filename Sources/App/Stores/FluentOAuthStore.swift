@@ -15,7 +15,7 @@ struct FluentOAuthStore: OAuthStore {
     /// The caller's address: failed client authentication is throttled per client and address.
     var clientAddress = "unknown"
 
-    private var sql: any SQLDatabase { database as! any SQLDatabase }
+    var sql: any SQLDatabase { database as! any SQLDatabase }
 
     func atomically<T: Sendable>(_ body: @escaping @Sendable (any OAuthStore) async throws -> T) async throws -> T {
         // Signing inside the transaction must not wait for a second connection (SQLite has one
@@ -72,12 +72,6 @@ struct FluentOAuthStore: OAuthStore {
             """
     }
 
-    private enum InsertFamily: HotQuery {
-        static let sql = """
-            INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """
-    }
 
     private static func client(from row: any SQLRow) throws -> OAuthClient {
         OAuthClient(
@@ -214,131 +208,9 @@ struct FluentOAuthStore: OAuthStore {
                            updatedAt: try row.decode(column: "updated_at", as: Date?.self))
     }
 
-    private func userKind(_ id: UUID) async throws -> User.Kind? {
+    func userKind(_ id: UUID) async throws -> User.Kind? {
         try await sql.select().column("kind").from(User.schema).where("id", .equal, id).first()
             .flatMap { User.Kind(rawValue: try $0.decode(column: "kind", as: String.self)) }
     }
 
-    // MARK: Issuing
-
-    func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse {
-        if !database.inTransaction { try await tokens.loadKeysIfStale() }  // see AccessTokens.sign
-        let userID = grant.userID.flatMap(UUID.init(uuidString:))
-        let authorizationID = grant.authorizationID.flatMap(UUID.init(uuidString:))
-        let refreshToken = refreshable ? Secrets.random256() : nil
-        let codeHash = code.map(Secrets.sha256Hex)
-        let scopes = grant.scopes.description
-        let idle = refreshIdleTTL
-        // One family row, its refresh token, the authorization's last use: one transaction when
-        // there is more than the family to write (client credentials write only the family).
-        let write: @Sendable (any Database) async throws -> UUID = { db in
-            let tx = db as! any SQLDatabase
-            let family = familyID.flatMap(UUID.init(uuidString:)) ?? UUID()
-            if familyID == nil {
-                _ = try await db.rows(InsertFamily.self, [.uuid(family), .text(grant.clientID), .uuid(userID), .uuid(authorizationID),
-                                                          .text(codeHash), .text(grant.grantType), .date(now),
-                                                          grant.openID.map { .date($0.authTime) } ?? .null, .text(grant.openID?.sessionID)])
-            }
-            if let refreshToken {
-                try await tx.insert(into: "refresh_tokens")
-                    .columns("token_hash", "family_id", "application_id", "scopes", "created_at", "expires_at")
-                    .values(SQLBind(Secrets.sha256Hex(refreshToken)), SQLBind(family), SQLBind(grant.clientID), SQLBind(scopes),
-                            SQLBind(now), SQLBind(idle.map { now.addingTimeInterval(TimeInterval($0)) }))
-                    .run()
-            }
-            if let authorizationID {
-                try await tx.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
-            }
-            return family
-        }
-        let family = refreshToken == nil && authorizationID == nil ? try await write(database) : try await database.guardedTransaction(write)
-        if let codeHash {
-            // See revokeTokens(issuedFromCode:): a reuse that raced this issuance still revokes
-            // it. The exchange itself succeeded first, so it answers 200 with dead tokens.
-            let reused = try await sql.select().column("reused_at").from("authorization_codes")
-                .where("code_hash", .equal, codeHash).where("reused_at", .isNot, SQLLiteral.null).first()
-            if reused != nil { try await TokenFamilies(database: database).revoke(family) }
-        }
-        let subject = try await self.subject(for: grant, userID: userID)
-        let accessToken = try await tokens.sign(subject: subject, clientID: grant.clientID, scope: scopes,
-                                                familyID: family.uuidString.lowercased(), now: now)
-        return TokenResponse(accessToken: accessToken, expiresIn: accessTokenTTL, refreshToken: refreshToken, scope: grant.scopes)
-    }
-
-    /// `sub` is the user, or the client itself for client credentials (RFC 9068 §2.2); `type`
-    /// is Flume's user type (seeds/003).
-    private func subject(for grant: Grant, userID: UUID?) async throws -> AccessTokens.Subject {
-        if let userID, let kind = try await userKind(userID) {
-            let id = userID.uuidString.lowercased()
-            return .init(sub: id, userID: id, type: kind.rawValue)
-        }
-        return .init(sub: grant.clientID, userID: nil, type: "bot")
-    }
-}
-
-/// Token families: revocation and the liveness check the resource server makes per request.
-struct TokenFamilies {
-    let database: any Database
-
-    func revoke(_ id: UUID) async throws {
-        try await (database as! any SQLDatabase).update(TokenFamily.schema)
-            .set("revoked_at", to: Date())
-            .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null)
-            .run()
-    }
-
-    struct TokenUser: Sendable {
-        let username: String
-        let email: String?
-        let kind: User.Kind
-    }
-
-    private enum LiveFamilyQuery: HotQuery {
-        static let sql = """
-            SELECT token_families.user_id, token_families.application_id, users.username, users.email, users.kind FROM token_families
-            LEFT JOIN users ON users.id = token_families.user_id
-            WHERE token_families.id = $1 AND token_families.revoked_at IS NULL
-            """
-    }
-
-    struct LiveFamily: Sendable {
-        let userID: UUID?
-        let clientID: String
-        let user: TokenUser?
-    }
-
-    /// The access token's family, if it is live and the token's client and user are the
-    /// family's (SPEC §7): the signature proves who wrote the claims, the row what they grant.
-    func liveFamily(of claims: AccessTokenClaims) async throws -> LiveFamily? {
-        guard let id = UUID(uuidString: claims.fid), let live = try await liveFamily(id),
-              live.clientID == claims.client_id, live.userID?.uuidString.lowercased() == claims.user_id?.lowercased()
-        else { return nil }
-        return live
-    }
-
-    /// nil unless the family is live (not revoked); with the family's user read in the same
-    /// statement: the bearer check of every API call and introspection, so `/users/@me` costs
-    /// one round trip (scripts/bench).
-    func liveFamily(_ id: UUID) async throws -> LiveFamily? {
-        guard let row = try await database.rows(LiveFamilyQuery.self, [.uuid(id)]).first else { return nil }
-        let userID = try row.decode(column: "user_id", as: UUID?.self)
-        let clientID = try row.decode(column: "application_id", as: String.self)
-        guard let username = try row.decode(column: "username", as: String?.self),
-              let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "")
-        else { return LiveFamily(userID: userID, clientID: clientID, user: nil) }
-        return LiveFamily(userID: userID, clientID: clientID, user: TokenUser(username: username, email: try row.decode(column: "email", as: String?.self), kind: kind))
-    }
-}
-
-extension OAuthUser {
-    init(_ user: User) {
-        self.init(id: user.id?.uuidString ?? "", isAdmin: user.isAdmin)
-    }
-}
-
-extension ScopeSet {
-    /// Scopes as stored by Gatehouse itself: always valid; anything unknown is dropped.
-    static func stored(_ raw: String) -> ScopeSet {
-        ScopeSet(raw.split(separator: " ").compactMap { Scope(rawValue: String($0)) })
-    }
 }
