@@ -1,44 +1,124 @@
 import Vapor
 
-/// The table of contents of Gatehouse's HTTP surface.
+/// The table of contents of Gatehouse's HTTP surface: every path and its handler, grouped as
+/// operations, OAuth/OpenID Connect, HTML console, REST and admin. Handlers are thin; the rules
+/// they call live in `Sources/OAuth` and the services (ARCHITECTURE.md says where).
 func routes(_ app: Application) throws {
-    try app.register(collection: HealthController())
-    try app.register(collection: IconController())
+    // Operations (SPEC §7).
+    let health = HealthController()
+    app.get("healthz", use: health.health)
+    app.get("readyz", use: health.ready)
+    app.get("metrics", use: health.metrics)
+    app.get("icons", ":application_id", ":icon", use: IconController().show)
 
-    // OAuth and OpenID Connect JSON endpoints (SPEC §5.2, §5.3, §8); browser clients may call
-    // the token, revocation and userinfo endpoints from their redirect URIs' origins.
-    let browserClients = app.grouped(ClientCORSMiddleware())
-    try browserClients.register(collection: TokenController())
-    try browserClients.register(collection: RevocationController())
-    try browserClients.register(collection: UserinfoController())
-    try app.register(collection: MetadataController())
+    // OAuth 2.0 and OpenID Connect, JSON (SPEC §5, §8). Browser clients may call the token,
+    // revocation and userinfo endpoints from their redirect URIs' origins; the CORS middleware
+    // answers their preflights (OPTIONS).
+    let cors = app.grouped(ClientCORSMiddleware())
+    let preflight: @Sendable (Request) -> Response = { _ in Response(status: .noContent) }
+    let token = TokenController()
+    for path: [PathComponent] in [["oauth2", "token"], ["token"], ["oauth", "token"], ["oauth2", "access_token"]] {  // seeds' aliases
+        cors.post(path, use: token.token)
+        cors.on(.OPTIONS, path, use: preflight)
+    }
+    let revocation = RevocationController()
+    for path: [PathComponent] in [["oauth2", "token", "revoke"], ["oauth", "revoke"], ["oauth2", "revoke"]] {
+        cors.post(path, use: revocation.revoke)
+        cors.on(.OPTIONS, path, use: preflight)
+    }
+    app.post("oauth2", "introspect", use: revocation.introspect)
+    let userinfo = UserinfoController()
+    cors.get("oauth2", "userinfo", use: userinfo.userinfo)
+    cors.post("oauth2", "userinfo", use: userinfo.userinfo)
+    cors.on(.OPTIONS, "oauth2", "userinfo", use: preflight)
+    let metadata = MetadataController()
+    app.get(".well-known", "oauth-authorization-server", use: metadata.metadata)
+    app.get(".well-known", "openid-configuration", use: metadata.openIDConfiguration)
+    app.get("oauth2", "jwks", use: metadata.jwks)
+    for path: [PathComponent] in [[".well-known", "oauth-authorization-server"], [".well-known", "openid-configuration"], ["oauth2", "jwks"]] {
+        app.on(.OPTIONS, path, use: MetadataController.preflight)
+    }
 
-    // HTML pages: browser sessions, CSRF on every unsafe request.
+    // HTML: browser sessions, CSRF on every unsafe request (SPEC §2, §3.3, §6).
     let browser = app.grouped(BrowserSessionMiddleware(secure: app.config.usesHTTPS))
     let pages = browser.grouped(CSRFMiddleware())
-    try pages.register(collection: HomeController())
-    try pages.register(collection: SessionController())
-    try pages.register(collection: RegistrationController())
-    try pages.register(collection: AuthorizeController())
+    pages.get(use: HomeController().index)
+    let session = SessionController()
+    pages.get("login", use: session.new)
+    pages.post("login", use: session.create)
+    pages.post("logout", use: session.delete)
+    let registration = RegistrationController()
+    pages.get("register", use: registration.new)
+    pages.post("register", use: registration.create)
+    let authorize = AuthorizeController()
+    for path: [PathComponent] in [["oauth2", "authorize"], ["oauth", "authorize"], ["auth", "oauth2", "authorize"]] {  // seeds' aliases
+        pages.get(path, use: authorize.show)
+        pages.post(path, use: authorize.decide)
+    }
     // RP-initiated logout: relying parties POST here without our CSRF token; the controller
-    // checks it on the confirmation form itself.
-    try browser.register(collection: LogoutController())
+    // checks it on its own confirmation form.
+    let logout = LogoutController()
+    browser.get("oauth2", "logout", use: logout.logout)
+    browser.post("oauth2", "logout", use: logout.logout)
 
     let signedIn = pages.grouped(RequireSignInMiddleware())
-    try signedIn.register(collection: PasswordController())
-    try signedIn.register(collection: APIAccessController())
-    try signedIn.register(collection: AuthorizedAppsController())
-    try signedIn.register(collection: SecurityEventsController())
-    try signedIn.register(collection: ApplicationsController())
-    let uploads = browser.grouped(CSRFMiddleware(maxBodySize: "2mb"), RequireSignInMiddleware())
-    try signedIn.register(collection: ApplicationSettingsController(uploads: uploads))
+    let password = PasswordController()
+    signedIn.get("settings", "password", use: password.edit)
+    signedIn.post("settings", "password", use: password.update)
+    let apiAccess = APIAccessController()
+    signedIn.get("settings", "api", use: apiAccess.show)
+    signedIn.post("settings", "api", use: apiAccess.create)
+    signedIn.post("settings", "api", "reset-secret", use: apiAccess.resetSecret)
+    let authorized = AuthorizedAppsController()
+    signedIn.get("settings", "authorized-apps", use: authorized.index)
+    signedIn.post("settings", "authorized-apps", ":application_id", "revoke", use: authorized.revoke)
+    signedIn.get("admin", "security-events", use: SecurityEventsController().index)
+    let applications = ApplicationsController()
+    signedIn.get("developers", "applications", use: applications.index)
+    signedIn.get("developers", "applications", "new", use: applications.new)
+    signedIn.post("developers", "applications", use: applications.create)
+    signedIn.get("developers", "applications", ":id", use: applications.show)
+    signedIn.post("developers", "applications", ":id", "delete", use: applications.delete)
+    let settings = ApplicationSettingsController()
+    let app_ = signedIn.grouped("developers", "applications", ":id")
+    app_.post("general", use: settings.general)
+    app_.post("icon", "remove", use: settings.removeIcon)
+    app_.post("oauth2", use: settings.oauth2)
+    app_.post("redirect-uris", "remove", use: settings.removeRedirectURI)
+    app_.post("client-secret", "reset", use: settings.resetSecret)
+    app_.post("bot", use: settings.addBot)
+    app_.post("bot", "update", use: settings.updateBot)
+    // Icon uploads: 2 MiB bodies (SPEC §7), so their own CSRF check collects that much.
+    browser.grouped(CSRFMiddleware(maxBodySize: "2mb"), RequireSignInMiddleware())
+        .on(.POST, "developers", "applications", ":id", "icon", body: .collect(maxSize: "2mb"), use: settings.uploadIcon)
 
-    // REST API (SPEC §3.4): bearer tokens only.
-    let api = app.grouped("api", "v1").grouped(BearerAuthMiddleware())
-    try api.register(collection: UsersAPIController())
-    try api.register(collection: ApplicationsAPIController())
-    try api.register(collection: AuthorizationsAPIController())
-    try api.register(collection: AdminAPIController())
-    try app.grouped("api", "v1").register(collection: PublicApplicationsAPIController(authenticated: api))
-    try app.grouped("api", "v1").register(collection: OpenAPIController())
+    // REST API under /api/v1 (SPEC §3.4): bearer tokens only.
+    let v1 = app.grouped("api", "v1")
+    v1.get("openapi.json", use: OpenAPIController().document)
+    let publicApplications = PublicApplicationsAPIController()
+    v1.get("oauth2", "applications", ":id", "public", use: publicApplications.publicInfo)
+    let api = v1.grouped(BearerAuthMiddleware())
+    api.get("users", "@me", use: UsersAPIController().me)
+    api.get("applications", "@me", use: publicApplications.current)
+    let apps = ApplicationsAPIController()
+    api.get("users", "@me", "applications", use: apps.index)
+    // Create and PATCH may carry an icon as a data URI: up to 2 MiB on the wire (SPEC §7).
+    api.on(.POST, "oauth2", "applications", body: .collect(maxSize: "2mb"), use: apps.create)
+    api.get("oauth2", "applications", ":id", use: apps.show)
+    api.on(.PATCH, "oauth2", "applications", ":id", body: .collect(maxSize: "2mb"), use: apps.update)
+    api.delete("oauth2", "applications", ":id", use: apps.delete)
+    api.post("oauth2", "applications", ":id", "client-secret", "reset", use: apps.resetSecret)
+    api.post("oauth2", "applications", ":id", "bot", use: apps.addBot)
+    api.patch("oauth2", "applications", ":id", "bot", use: apps.renameBot)
+    api.get("oauth2", "applications", ":id", "audit-log", use: apps.auditLog)
+    let authorizations = AuthorizationsAPIController()
+    api.get("oauth2", "@me", "authorizations", use: authorizations.index)
+    api.delete("oauth2", "@me", "authorizations", ":application_id", use: authorizations.delete)
+
+    // Admin (SPEC §3.4, §7): the `admin` scope, administrators only.
+    let admin = AdminAPIController()
+    api.get("admin", "applications", use: admin.index)
+    api.get("admin", "applications", ":id", use: admin.show)
+    api.patch("admin", "applications", ":id", use: admin.transfer)
+    api.get("admin", "security-events", use: admin.securityEvents)
 }

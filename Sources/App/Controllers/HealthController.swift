@@ -4,13 +4,7 @@ import Vapor
 
 /// `/healthz`: the process answers. `/readyz`: the database answers too. `/metrics`: Prometheus
 /// text format (SPEC §7).
-struct HealthController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("healthz", use: health)
-        routes.get("readyz", use: ready)
-        routes.get("metrics", use: metrics)
-    }
-
+struct HealthController {
     func health(req: Request) -> Response {
         Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: #"{"status":"ok"}"#))
     }

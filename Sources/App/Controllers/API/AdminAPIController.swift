@@ -3,15 +3,7 @@ import OAuth
 import Vapor
 
 /// `/api/v1/admin/applications…` (SPEC §3.4): the `admin` scope, held by administrators only.
-struct AdminAPIController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let admin = routes.grouped("admin", "applications")
-        admin.get(use: index)
-        admin.get(":id", use: show)
-        admin.patch(":id", use: transfer)
-        routes.get("admin", "security-events", use: securityEvents)
-    }
-
+struct AdminAPIController {
     /// SPEC §7: newest first, `?limit=1..100&before=<id>`.
     func securityEvents(req: Request) async throws -> Response {
         _ = try await service(req)  // the admin check

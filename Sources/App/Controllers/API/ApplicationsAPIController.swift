@@ -3,22 +3,7 @@ import OAuth
 import Vapor
 
 /// The application endpoints of SPEC §3.4, over the same `ApplicationService` as the console.
-struct ApplicationsAPIController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("users", "@me", "applications", use: index)
-        let apps = routes.grouped("oauth2", "applications")
-        // Create accepts what PATCH accepts, an icon data URI included: up to 2 MiB (SPEC §7).
-        apps.on(.POST, body: .collect(maxSize: "2mb"), use: create)
-        apps.get(":id", use: show)
-        // A PATCH may carry an icon as a data URI: up to 2 MiB on the wire (SPEC §7).
-        apps.on(.PATCH, ":id", body: .collect(maxSize: "2mb"), use: update)
-        apps.delete(":id", use: delete)
-        apps.post(":id", "client-secret", "reset", use: resetSecret)
-        apps.post(":id", "bot", use: addBot)
-        apps.patch(":id", "bot", use: renameBot)
-        apps.get(":id", "audit-log", use: auditLog)
-    }
-
+struct ApplicationsAPIController {
     private func service(_ req: Request, _ scope: Scope) async throws -> ApplicationService {
         var service = ApplicationService(database: req.db, actor: try await req.apiUser(requiring: scope))
         service.viaClient = try req.principal().clientID

@@ -3,17 +3,12 @@ import OAuth
 import Vapor
 
 /// `GET/DELETE /api/v1/oauth2/@me/authorizations…` (SPEC §3.4, §6).
-struct AuthorizationsAPIController: RouteCollection {
+struct AuthorizationsAPIController {
     struct AuthorizationDTO: Content {
         let application: PublicApplicationDTO
         let scopes: [String]
         let created_at: String
         let last_used_at: String?
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("oauth2", "@me", "authorizations", use: index)
-        routes.delete("oauth2", "@me", "authorizations", ":application_id", use: delete)
     }
 
     func index(req: Request) async throws -> [AuthorizationDTO] {
@@ -37,14 +32,7 @@ struct AuthorizationsAPIController: RouteCollection {
 
 /// `GET /api/v1/oauth2/applications/{id}/public` (no auth) and `GET /api/v1/applications/@me`
 /// (a client-credentials token: the calling application).
-struct PublicApplicationsAPIController: RouteCollection {
-    let authenticated: any RoutesBuilder
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("oauth2", "applications", ":id", "public", use: publicInfo)
-        authenticated.get("applications", "@me", use: current)
-    }
-
+struct PublicApplicationsAPIController {
     func publicInfo(req: Request) async throws -> Response {
         let id = req.parameters.get("id") ?? ""
         guard id.count <= 32, let app = try await ClientApplication.find(id, on: req.db), !app.personal else {

@@ -167,11 +167,7 @@ enum OpenAPIDocument {
     """#
 }
 
-struct OpenAPIController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("openapi.json", use: document)
-    }
-
+struct OpenAPIController {
     func document(req: Request) -> Response {
         Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "public, max-age=300"],
                  body: .init(string: OpenAPIDocument.json(serverURL: req.application.config.issuer)))

@@ -3,17 +3,13 @@ import SQLKit
 import Vapor
 
 /// `GET /api/v1/users/@me` (SPEC §3.4): the caller; `email` only with the email scope.
-struct UsersAPIController: RouteCollection {
+struct UsersAPIController {
     struct UserDTO: Content {
         let id: String
         let username: String
         let email: String?
         let bot: Bool
         let type: String
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("users", "@me", use: me)
     }
 
     /// No query of its own: the bearer check read the user with the token's family (the

@@ -2,14 +2,8 @@ import Fluent
 import Vapor
 
 /// `/settings/api`: the user's personal client for the password grant (SPEC §5.4, seeds/003).
-struct APIAccessController: RouteCollection {
+struct APIAccessController {
     static let path = "/settings/api"
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("settings", "api", use: show)
-        routes.post("settings", "api", use: create)
-        routes.post("settings", "api", "reset-secret", use: resetSecret)
-    }
 
     private func personalClient(_ req: Request) async throws -> ClientApplication? {
         let user = try await req.requireUser()

@@ -2,7 +2,7 @@ import Vapor
 
 /// The settings page's section forms (SPEC §3.3). Each posts the version it was rendered with;
 /// a stale one re-renders the page with a conflict banner, the user's input kept, nothing saved.
-struct ApplicationSettingsController: RouteCollection {
+struct ApplicationSettingsController {
     typealias Forms = ApplicationSettingsPage.Forms
 
     struct GeneralForm: Content {
@@ -47,20 +47,6 @@ struct ApplicationSettingsController: RouteCollection {
         var version: String?
     }
 
-    /// `uploads` is the group whose body limit and CSRF check allow icon files (SPEC §7: 2 MiB).
-    let uploads: any RoutesBuilder
-
-    func boot(routes: any RoutesBuilder) throws {
-        let app = routes.grouped("developers", "applications", ":id")
-        app.post("general", use: general)
-        app.post("icon", "remove", use: removeIcon)
-        app.post("oauth2", use: oauth2)
-        app.post("redirect-uris", "remove", use: removeRedirectURI)
-        app.post("client-secret", "reset", use: resetSecret)
-        app.post("bot", use: addBot)
-        app.post("bot", "update", use: updateBot)
-        uploads.on(.POST, "developers", "applications", ":id", "icon", body: .collect(maxSize: "2mb"), use: uploadIcon)
-    }
 
     func general(req: Request) async throws -> Response {
         let form = try req.content.decode(GeneralForm.self)

@@ -3,7 +3,7 @@ import Vapor
 
 /// The developer console's list, create and delete pages (SPEC §3.3). Section forms of the
 /// settings page are in `ApplicationSettingsController`.
-struct ApplicationsController: RouteCollection {
+struct ApplicationsController {
     struct CreateForm: Content {
         var name: String?
         var description: String?
@@ -13,15 +13,6 @@ struct ApplicationsController: RouteCollection {
     struct DeleteForm: Content {
         var version: String?
         var confirm_name: String?
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        let apps = routes.grouped("developers", "applications")
-        apps.get(use: index)
-        apps.get("new", use: new)
-        apps.post(use: create)
-        apps.get(":id", use: show)
-        apps.post(":id", "delete", use: delete)
     }
 
     func index(req: Request) async throws -> Response {

@@ -2,7 +2,7 @@ import Vapor
 
 /// `GET /settings/authorized-apps` (SPEC §6): what the user let in, with a Revoke button that
 /// does what `DELETE /api/v1/oauth2/@me/authorizations/{application_id}` does.
-struct AuthorizedAppsController: RouteCollection {
+struct AuthorizedAppsController {
     struct Page: Encodable {
         struct Row: Encodable {
             let applicationID: String
@@ -17,11 +17,6 @@ struct AuthorizedAppsController: RouteCollection {
 
         let layout: LayoutContext
         let authorizations: [Row]
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("settings", "authorized-apps", use: index)
-        routes.post("settings", "authorized-apps", ":application_id", "revoke", use: revoke)
     }
 
     func index(req: Request) async throws -> Response {

@@ -1,10 +1,6 @@
 import Vapor
 
-struct HomeController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get(use: index)
-    }
-
+struct HomeController {
     func index(req: Request) async throws -> Response {
         let layout = try await req.layout("Home", wide: true)
         return try await req.page("home/index", HomePage(layout: layout, signedIn: layout.user != nil))

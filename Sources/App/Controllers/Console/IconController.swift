@@ -3,11 +3,7 @@ import Vapor
 
 /// `GET /icons/{application_id}/{icon}` (SPEC §3.1): the stored bytes with their real type.
 /// The hash names the content, so the URL can be cached forever.
-struct IconController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("icons", ":application_id", ":icon", use: show)
-    }
-
+struct IconController {
     func show(req: Request) async throws -> Response {
         let appID = req.parameters.get("application_id") ?? ""
         // Accept "hash" and "hash.png" as Discord's CDN does.

@@ -1,15 +1,10 @@
 import Vapor
 
 /// Change password (SPEC §2); signs the user out of their other sessions.
-struct PasswordController: RouteCollection {
+struct PasswordController {
     struct PasswordForm: Content {
         var current_password: String?
         var new_password: String?
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("settings", "password", use: edit)
-        routes.post("settings", "password", use: update)
     }
 
     func edit(req: Request) async throws -> Response {

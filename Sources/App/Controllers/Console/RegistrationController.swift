@@ -1,16 +1,11 @@
 import Vapor
 
 /// Account creation (SPEC §2). `/register` never makes an administrator.
-struct RegistrationController: RouteCollection {
+struct RegistrationController {
     struct RegisterForm: Content {
         var username: String?
         var email: String?
         var password: String?
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("register", use: new)
-        routes.post("register", use: create)
     }
 
     func new(req: Request) async throws -> Response {

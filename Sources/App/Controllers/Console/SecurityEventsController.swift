@@ -2,15 +2,11 @@ import Vapor
 
 /// `GET /admin/security-events` (SPEC §7): the security event log for administrators, newest
 /// first, 50 a page. Anyone else gets the not-found page.
-struct SecurityEventsController: RouteCollection {
+struct SecurityEventsController {
     struct Page: Encodable {
         let layout: LayoutContext
         let events: [SecurityEvents.Event]
         let olderURL: String?
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("admin", "security-events", use: index)
     }
 
     func index(req: Request) async throws -> Response {

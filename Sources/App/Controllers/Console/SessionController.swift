@@ -1,17 +1,11 @@
 import Vapor
 
 /// Sign in and sign out (SPEC §2).
-struct SessionController: RouteCollection {
+struct SessionController {
     struct LoginForm: Content {
         var username: String?
         var password: String?
         var next: String?
-    }
-
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("login", use: new)
-        routes.post("login", use: create)
-        routes.post("logout", use: delete)
     }
 
     /// `prompt=login` (OpenID Connect Core §3.1.2.1, sent by /oauth2/authorize) shows the form

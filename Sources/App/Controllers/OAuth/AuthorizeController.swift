@@ -4,16 +4,7 @@ import Vapor
 
 /// `GET/POST /oauth2/authorize` and the seeds' aliases (SPEC §5.1): the consent screen and the
 /// code response. Protocol rules live in `AuthorizationRequest`; this adapts them to pages.
-struct AuthorizeController: RouteCollection {
-    static let paths: [[PathComponent]] = [["oauth2", "authorize"], ["oauth", "authorize"], ["auth", "oauth2", "authorize"]]
-
-    func boot(routes: any RoutesBuilder) throws {
-        for path in Self.paths {
-            routes.get(path, use: show)
-            routes.post(path, use: decide)
-        }
-    }
-
+struct AuthorizeController {
     func show(req: Request) async throws -> Response {
         try await handle(req, parameters: try Request.formDecode(req.url.query ?? ""), decision: nil)
     }

@@ -5,12 +5,7 @@ import Vapor
 /// 1.0). A valid `id_token_hint` for the signed-in user signs them out at once; anything less
 /// asks them to confirm first. The user is sent back, with `state`, only to a
 /// `post_logout_redirect_uris` entry of the application the hint or `client_id` names (§3).
-struct LogoutController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("oauth2", "logout", use: logout)
-        routes.post("oauth2", "logout", use: logout)
-    }
-
+struct LogoutController {
     func logout(req: Request) async throws -> Response {
         var parameters = try Request.formDecode(req.url.query ?? "")
         if req.method == .POST { parameters.merge(try Request.formDecode(req.body.string ?? "")) { _, body in body } }

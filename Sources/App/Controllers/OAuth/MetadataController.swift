@@ -3,22 +3,13 @@ import Vapor
 
 /// RFC 8414 server metadata, OpenID Connect Discovery 1.0, and the JWKS (RFC 7517) that
 /// verifies access and ID tokens. All three are public: any origin may read them (SPEC §8).
-struct MetadataController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let documents: [(PathComponent, PathComponent, (Request) async throws -> Response)] = [
-            (".well-known", "oauth-authorization-server", metadata),
-            (".well-known", "openid-configuration", openIDConfiguration),
-            ("oauth2", "jwks", jwks),
-        ]
-        for (first, second, handler) in documents {
-            routes.get(first, second, use: handler)
-            routes.on(.OPTIONS, first, second) { _ in
-                let response = Response(status: .noContent)
-                response.allowAnyOrigin()
-                response.headers.replaceOrAdd(name: .accessControlAllowMethods, value: "GET")
-                return response
-            }
-        }
+struct MetadataController {
+    /// Public documents: any origin may read them, preflight included (SPEC §8).
+    @Sendable static func preflight(_ req: Request) -> Response {
+        let response = Response(status: .noContent)
+        response.allowAnyOrigin()
+        response.headers.replaceOrAdd(name: .accessControlAllowMethods, value: "GET")
+        return response
     }
 
     static let authMethods = ["client_secret_basic", "client_secret_post", "none"]

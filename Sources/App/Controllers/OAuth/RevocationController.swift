@@ -5,17 +5,7 @@ import Vapor
 
 /// `POST /oauth2/token/revoke` (RFC 7009) and `POST /oauth2/introspect` (RFC 7662). Both need
 /// client authentication and only ever touch the calling client's own tokens.
-struct RevocationController: RouteCollection {
-    static let revokePaths: [[PathComponent]] = [["oauth2", "token", "revoke"], ["oauth", "revoke"], ["oauth2", "revoke"]]
-
-    func boot(routes: any RoutesBuilder) throws {
-        for path in Self.revokePaths {
-            routes.post(path, use: revoke)
-            routes.on(.OPTIONS, path) { _ in Response(status: .noContent) }  // ClientCORSMiddleware answers
-        }
-        routes.post("oauth2", "introspect", use: introspect)
-    }
-
+struct RevocationController {
     private func client(_ req: Request, _ parameters: [String: String], allowPublic: Bool) async throws -> OAuthClient {
         let credentials = try ClientCredentials.parse(authorization: req.headers.first(name: .authorization), parameters: parameters)
         if allowPublic { req.corsClientID = credentials.clientID }  // SPEC §8: revocation, not introspection

@@ -2,16 +2,7 @@ import OAuth
 import Vapor
 
 /// `POST /oauth2/token` and the seeds' aliases (SPEC §5, §5.2): a thin adapter to `TokenEndpoint`.
-struct TokenController: RouteCollection {
-    static let paths: [[PathComponent]] = [["oauth2", "token"], ["token"], ["oauth", "token"], ["oauth2", "access_token"]]
-
-    func boot(routes: any RoutesBuilder) throws {
-        for path in Self.paths {
-            routes.post(path, use: token)
-            routes.on(.OPTIONS, path) { _ in Response(status: .noContent) }  // ClientCORSMiddleware answers
-        }
-    }
-
+struct TokenController {
     func token(req: Request) async throws -> Response {
         let parameters = try req.oauthParameters()
         var usedBasic = false

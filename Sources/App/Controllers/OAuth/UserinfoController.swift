@@ -3,13 +3,7 @@ import Vapor
 
 /// `GET` and `POST /oauth2/userinfo` (OpenID Connect Core §5.3): `sub` and the claims the
 /// access token's scopes release. Errors are RFC 6750 §3's, with its `WWW-Authenticate`.
-struct UserinfoController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("oauth2", "userinfo", use: userinfo)
-        routes.post("oauth2", "userinfo", use: userinfo)
-        routes.on(.OPTIONS, "oauth2", "userinfo") { _ in Response(status: .noContent) }  // ClientCORSMiddleware answers
-    }
-
+struct UserinfoController {
     func userinfo(req: Request) async throws -> Response {
         // RFC 6750 §2.1 header, or §2.2 form body; never both (§2: "MUST NOT use more than one").
         let header = BearerAuthMiddleware.bearerToken(req.headers.first(name: .authorization))
