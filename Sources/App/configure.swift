@@ -43,7 +43,11 @@ private func configureDatabase(_ app: Application, _ target: AppConfig.DatabaseT
     case .sqlite(let path):
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+        // One connection per event loop (SQLite has one writer): under a burst, requests queue for
+        // it. The request deadline (REQUEST_TIMEOUT) answers a slow one with 503; the pool's own
+        // timeout is only the backstop, so it is long enough never to fire first (at 10 s it did,
+        // in a 20-writer test on a loaded machine).
+        app.databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: 1, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
     case .postgres(let url, let schema):
         var postgres = try SQLPostgresConfiguration(url: url)
         if let schema { postgres.searchPath = [schema] }

@@ -42,7 +42,7 @@ struct ApplicationServiceTests {
                 return all
             }
             #expect(results.filter { $0 == "ok" }.count == 1)
-            #expect(results.filter { $0 == "conflict" }.count == 19)
+            #expect(results.filter { $0 == "conflict" }.count == 19, "\(results.filter { $0.hasPrefix("error") })")
             let final = try await service.find(id)
             #expect(final.version == start + 1)
             #expect(final.name.hasPrefix("Writer "))

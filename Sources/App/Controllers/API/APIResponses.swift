@@ -46,30 +46,3 @@ enum APIResponses {
     }
 }
 
-/// The version a modifying request is based on (SPEC §3.2): `If-Match: "n"` or `"version": n`.
-struct ExpectedVersion {
-    let value: Int
-    let viaIfMatch: Bool
-
-    /// nil when neither was sent. A malformed `If-Match` is a 400.
-    static func from(_ req: Request, body: Int?) throws -> ExpectedVersion? {
-        if let header = req.headers.first(name: .ifMatch) {
-            let trimmed = header.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            guard let value = Int(trimmed) else {
-                throw APIError(status: .badRequest, body: APIErrorBody(code: "VALIDATION_FAILED", message: "If-Match must be a version, like \"3\"."))
-            }
-            return ExpectedVersion(value: value, viaIfMatch: true)
-        }
-        return body.map { ExpectedVersion(value: $0, viaIfMatch: false) }
-    }
-
-    /// SPEC §3.2, §7: every write names its version; neither body nor `If-Match` is a 428.
-    static func required(_ req: Request, body: Int?) throws -> ExpectedVersion {
-        guard let version = try from(req, body: body) else {
-            throw APIError(status: .preconditionRequired, body: APIErrorBody(
-                code: "VERSION_REQUIRED", message: "Send the version you are changing: If-Match: \"n\" or \"version\": n."))
-        }
-        return version
-    }
-}

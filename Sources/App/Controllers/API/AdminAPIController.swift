@@ -66,9 +66,7 @@ struct AdminAPIController {
         guard problems.isEmpty, let ownerID = newOwner.flatMap(UUID.init(uuidString:)) else {
             return try APIResponses.failure(.invalid(problems))
         }
-        guard let version = try ExpectedVersion.from(req, body: bodyVersion) else {
-            return try APIResponses.error(.preconditionRequired, APIErrorBody(code: "VERSION_REQUIRED", message: "Send the version: If-Match or \"version\"."))
-        }
+        let version = try ExpectedVersion.required(req, body: bodyVersion)
         do {
             let outcome = try await service.transfer(req.parameters.get("id") ?? "", expectedVersion: version.value, to: ownerID)
             return try APIResponses.application(outcome.application, secret: outcome.clientSecret)

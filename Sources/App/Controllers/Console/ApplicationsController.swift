@@ -116,10 +116,7 @@ extension [FieldProblem] {
 enum ConsoleForms {
     /// Every settings form sends the version it was rendered with (SPEC §3.2).
     static func version(_ raw: String?) throws -> Int {
-        guard let raw, let version = Int(raw), version > 0 else {
-            throw Abort(.badRequest, reason: "This form is missing its version. Reload the page and try again.")
-        }
-        return version
+        try ExpectedVersion.form(raw).value
     }
 
     /// An HTML checkbox sends its value when ticked and nothing when not.
