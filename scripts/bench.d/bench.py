@@ -16,6 +16,12 @@ What it does, in order:
   6. prints one table and writes it, with the details (round trips, CPU split, RSS after each
      run, statements), as Markdown (bench-results.md at the repository root by default).
 
+With --peer dot, django-oauth-toolkit is measured beside Gatehouse (bench.d/dot_peer.py): each
+scenario that has a DOT counterpart (client_credentials, GET /users/@me, introspection) is run
+against DOT right after Gatehouse, with the same wrk settings; the table gains a "× DOT" column
+and a ratio table follows it (refresh and the code flow against Gatehouse's own
+client_credentials rate).
+
 Every response is checked against what the scenario expects (status and a body marker);
 anything else — other statuses, socket errors, timeouts, false refresh-token reuse
 detections — is counted and shown in the table, never hidden. A target is "met" only when its
@@ -47,6 +53,7 @@ BENCH_D = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(BENCH_D))
 import harness  # noqa: E402  (scripts/harness.py, beside this folder)
 from harness import log  # noqa: E402
+import dot_peer  # noqa: E402  (--peer dot)
 
 REDIRECT_URI = "http://127.0.0.1:9999/callback"
 CONSOLE_APPS = 25
@@ -80,6 +87,16 @@ class Scenario:
     warmup: Optional[dict] = None
     peak_rss_kb: int = 0
     rss_after_kb: list = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    """The server a wrk run is aimed at: Gatehouse, or the --peer. `name` keys its CPU figure."""
+    name: str
+    base: str
+    pids: Callable[[], list]
+    database: str
+    process: subprocess.Popen
 
 
 def median(values):
@@ -194,6 +211,10 @@ class Bench:
         self.load_at_start = os.getloadavg()
         self.small, self.growth = [], []
         self.server_5xx = {}
+        # --peer: the peer server, and its run of each scenario it has, by Gatehouse's key.
+        self.peer = dot_peer.DotPeer(self.work, args.connections, self.static_row) if args.peer == "dot" else None
+        self.peer_scenarios = {}
+        self.peer_problems = []
 
     # --- setup -------------------------------------------------------------------------------
 
@@ -211,6 +232,8 @@ class Bench:
         log(f"starting gatehouse ({binary}) ...")
         self.server = harness.Server(binary, self.pg.url(), env=env, log_path=os.path.join(self.work, "gatehouse.log"))
         self.base = self.server.base
+        pid = self.server.process.pid
+        self.target = Target("gatehouse", self.base, lambda: [pid], "gatehouse_test", self.server.process)
         self.watch = RSSWatch(self.server.process.pid)
         self.rss_idle_kb = proc_status_kb(self.server.process.pid, "VmRSS")
 
@@ -229,6 +252,8 @@ class Bench:
             self.pg.start()
 
     def stop(self):
+        if self.peer:
+            self.peer.stop()
         if self.server:
             self.server.stop()
         if self.pg:
@@ -353,26 +378,29 @@ class Bench:
 
     # --- running -----------------------------------------------------------------------------
 
-    def run_wrk(self, scenario, duration, label):
-        """One wrk run of `scenario`; returns its BENCH_RESULT with rates, CPU and statements."""
+    def run_wrk(self, scenario, duration, label, target=None):
+        """One wrk run of `scenario` against `target` (Gatehouse unless told); returns its
+        BENCH_RESULT with rates, CPU and statements."""
+        target = target or self.target
         rows = scenario.rows()
         data_path = os.path.join(self.work, f"{scenario.key}-{label}.tsv")
         write_rows(data_path, rows)
         connections = self.args.connections
         threads = connections if scenario.one_connection_per_thread else min(self.args.threads, connections)
         command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
-                   "-s", os.path.join(BENCH_D, scenario.script), self.base]
+                   "-s", os.path.join(BENCH_D, scenario.script), target.base]
         env = dict(os.environ, BENCH_D=BENCH_D, BENCH_DATA=data_path)
         if self.pg_stats:
             self.pg.psql("SELECT pg_stat_statements_reset()")
         pg_pids = self.postgres_pids()
-        cpu_before = (proc_cpu_seconds(self.server.process.pid), sum(map(proc_cpu_seconds, pg_pids)),
+        server_pids = target.pids()
+        cpu_before = (sum(map(proc_cpu_seconds, server_pids)), sum(map(proc_cpu_seconds, pg_pids)),
                       resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_seconds())
         started = time.time()
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration + 120)
         wall = time.time() - started
         after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        gatehouse_cpu = proc_cpu_seconds(self.server.process.pid) - cpu_before[0]
+        server_cpu = sum(map(proc_cpu_seconds, server_pids)) - cpu_before[0]
         postgres_cpu = sum(map(proc_cpu_seconds, pg_pids)) - cpu_before[1]
         wrk_cpu = (after_children.ru_utime + after_children.ru_stime) - (cpu_before[2].ru_utime + cpu_before[2].ru_stime)
         with open(os.path.join(self.work, f"{scenario.key}-{label}.wrk.txt"), "w") as out:
@@ -390,16 +418,16 @@ class Bench:
         result["error_count"] = result["bad"] + sum(result["socket_errors"].values())
         busy = machine_busy_seconds() - cpu_before[3]
         # What the rest of the machine used meanwhile: a run with much of it was a noisy one.
-        other = max(0.0, busy - gatehouse_cpu - postgres_cpu - wrk_cpu)
-        result["cpu"] = {"gatehouse": gatehouse_cpu / wall, "postgres": postgres_cpu / wall, "wrk": wrk_cpu / wall,
+        other = max(0.0, busy - server_cpu - postgres_cpu - wrk_cpu)
+        result["cpu"] = {target.name: server_cpu / wall, "postgres": postgres_cpu / wall, "wrk": wrk_cpu / wall,
                          "other": other / wall}
-        result["rss_after_kb"] = proc_status_kb(self.server.process.pid, "VmRSS")
+        result["rss_after_kb"] = sum(proc_status_kb(pid, "VmRSS") for pid in server_pids)
         if self.pg_stats:
-            result["statements"] = self.statement_counts()
+            result["statements"] = self.statement_counts(target.database)
         ops = result["flows"] if scenario.unit == "flows/s" else result["ok"]
         result["ops"] = ops
-        if self.server.process.poll() is not None:
-            raise RuntimeError(f"gatehouse exited with {self.server.process.returncode} during {scenario.key}")
+        if target.process.poll() is not None:
+            raise RuntimeError(f"{target.name} exited with {target.process.returncode} during {scenario.key}")
         return result
 
     def postgres_pids(self):
@@ -410,34 +438,40 @@ class Bench:
         except (OSError, ValueError):
             return []
 
-    def statement_counts(self):
-        """(calls, statement) for this run, Gatehouse's statements only (ours are left out)."""
+    def statement_counts(self, database="gatehouse_test"):
+        """(calls, statement) for this run, the server's statements only (ours are left out)."""
         rows = self.pg.psql(
             "SELECT s.calls, regexp_replace(s.query, '\\s+', ' ', 'g') FROM pg_stat_statements s "
             "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() "
-            "AND s.query NOT ILIKE '%pg_stat_statements%' ORDER BY s.calls DESC")
+            "AND s.query NOT ILIKE '%pg_stat_statements%' ORDER BY s.calls DESC", database=database)
         return [(int(calls), query) for calls, query in rows]
 
-    def measure(self, scenario):
+    def measure(self, scenario, target=None):
+        """Warm-up and measured runs of `scenario` against `target` (Gatehouse unless told; the
+        peak-RSS watch follows Gatehouse only, a peer's RSS is read after each run)."""
         a = self.args
+        target = target or self.target
+        watched = target is self.target
         log(f"== {scenario.key}: {scenario.title}")
-        self.watch.reset()
-        self.watch.start()
+        if watched:
+            self.watch.reset()
+            self.watch.start()
         try:
             if a.warmup > 0:
-                scenario.warmup = self.run_wrk(scenario, a.warmup, "warmup")
+                scenario.warmup = self.run_wrk(scenario, a.warmup, "warmup", target)
                 scenario.rss_after_kb.append(("warm-up", scenario.warmup["rss_after_kb"]))
             for n in range(1, a.runs + 1):
-                result = self.run_wrk(scenario, a.duration, f"run{n}")
+                result = self.run_wrk(scenario, a.duration, f"run{n}", target)
                 scenario.results.append(result)
                 scenario.rss_after_kb.append((f"run {n}", result["rss_after_kb"]))
                 log(f"   run {n}: {result['rate']:.0f} {scenario.unit}, p50 {result['latency_us']['p50'] / 1000:.2f} ms, "
                     f"p99 {result['latency_us']['p99'] / 1000:.2f} ms, errors {result['error_count']}, "
-                    f"RSS {result['rss_after_kb'] / 1024:.0f} MB, CPU gatehouse {result['cpu']['gatehouse']:.0%} "
+                    f"RSS {result['rss_after_kb'] / 1024:.0f} MB, CPU {target.name} {result['cpu'][target.name]:.0%} "
                     f"postgres {result['cpu']['postgres']:.0%} wrk {result['cpu']['wrk']:.0%} other {result['cpu']['other']:.0%}")
         finally:
-            self.watch.stop()
-        scenario.peak_rss_kb = self.watch.peak_kb()
+            if watched:
+                self.watch.stop()
+        scenario.peak_rss_kb = self.watch.peak_kb() if watched else max(kb for _, kb in scenario.rss_after_kb)
 
     def seed_growth(self):
         """The growth data set: bench.d/seed_large.sql, then a check that Gatehouse accepts it."""
@@ -484,16 +518,43 @@ class Bench:
 
     def run(self):
         self.define_scenarios()
+        if self.peer:
+            self.peer.install()
         self.start()
         self.seed()
+        if self.peer:
+            self.start_peer()
         for scenario in self.small:
             self.measure(scenario)
+            # The peer's run of the same scenario right after Gatehouse's, so that both meet
+            # the same state of the machine.
+            if scenario.key in self.peer_scenarios:
+                self.measure(self.peer_scenarios[scenario.key], self.peer_target)
+        if self.peer:
+            self.peer.stop()
+            self.peer_problems = self.peer.log_problems()
+            log(f"DOT peer log ({self.peer.log_path}): {len(self.peer_problems)} error lines")
+            for line in self.peer_problems[:8]:
+                log(f"  {line[:300]}")
         if self.growth:
             self.seed_growth()
             for scenario in self.growth:
                 self.measure(scenario)
         statuses = harness.report_log_problems(self.server, "gatehouse")
         self.server_5xx = dict(statuses)
+
+    def start_peer(self):
+        """The --peer server on the same PostgreSQL, and its scenarios (those of self.small it has)."""
+        self.peer.start(self.pg)
+        if self.pg_stats:
+            # pg_stat_statements' view lives in each database that created the extension.
+            self.pg.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database=self.peer.database)
+        process = self.peer.process
+        self.peer_target = Target(self.peer.key, self.peer.base, self.peer.pids, self.peer.database, process)
+        for s in self.small:
+            if s.key in dot_peer.PEER_TARGETS:
+                self.peer_scenarios[s.key] = Scenario(f"{self.peer.key}-{s.key}", f"{self.peer.name}: {dot_peer.TITLES[s.key]}",
+                                                      s.script, lambda key=s.key: self.peer.rows(key), "none (the peer)")
 
     # --- reporting ---------------------------------------------------------------------------
 
@@ -556,12 +617,41 @@ class Bench:
     def noise_note(self):
         """A warning when other processes took CPU during the measured runs: on 2 cores, a
         compile or a test elsewhere moves every figure, the growth comparison most of all."""
-        others = [median([r["cpu"]["other"] for r in s.results]) for s in self.small + self.growth if s.results]
+        runs = self.small + self.growth + list(self.peer_scenarios.values())
+        others = [median([r["cpu"]["other"] for r in s.results]) for s in runs if s.results]
         worst = max(others, default=0)
         if worst > 0.15:
             return (f"other processes used up to {worst:.0%} of a core during the measured runs (see 'Where the CPU went'): "
                     "these figures are noisy; rerun on an idle machine before quoting them")
         return None
+
+    def table_headers(self, short=False):
+        headers = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx/errors", "peak RSS MB", "target", "met?",
+                   "DB trips/op" if short else "DB round trips/op"]
+        if self.peer:
+            headers[2:2] = [f"{self.peer.name} req/s", f"× {self.peer.name}"]
+        return headers
+
+    def peer_cells(self, s, m):
+        """The "DOT req/s" and "× DOT" cells of a Gatehouse row (the issue's targets beside the ratio)."""
+        peer = self.peer_scenarios.get(s.key)
+        if not peer or not peer.results:
+            return ["", ""]
+        theirs = self.summary(peer)
+        rate = f"{theirs['rate']:,.0f}" + (f" ({theirs['errors']} errors)" if theirs["errors"] else "")
+        if not theirs["rate"] or m["rate"] is None:
+            return [rate, "—"]
+        ratio = m["rate"] / theirs["rate"]
+        target = dot_peer.PEER_TARGETS[s.key]
+        met = ratio >= target and m["errors"] == 0 and theirs["errors"] == 0
+        return [rate, f"{ratio:.2f}× (≥ {target:g}×: {verdict(met)})"]
+
+    def ratio_rows(self):
+        """The ratio table (dot_peer.ratio_rows) from this run's medians."""
+        measured = [s for s in self.small if s.results]
+        own = {s.key: self.summary(s) for s in measured}
+        peer = {key: self.summary(s) for key, s in self.peer_scenarios.items() if s.results}
+        return dot_peer.ratio_rows(own, peer, {s.key: s.title for s in measured})
 
     def table_rows(self):
         rows = []
@@ -579,9 +669,12 @@ class Bench:
                     target = f"within {s.tolerance:.0f}% of {base['rate']:,.0f} {s.unit} ({s.baseline})"
                 rate += f" ({m['diff']:+.1f}%)" if m["diff"] is not None else " (no baseline)"
             trips, _ = self.round_trips(s)
-            rows.append([s.title, rate, f"{m['p50']:.2f}", f"{m['p99']:.2f}", self.error_cell(s, m["errors"], m["warm_errors"]),
-                         f"{s.peak_rss_kb / 1024:.0f}", target, verdict(m["met"]),
-                         f"{trips:.1f}" if trips is not None else "—"])
+            row = [s.title, rate, f"{m['p50']:.2f}", f"{m['p99']:.2f}", self.error_cell(s, m["errors"], m["warm_errors"]),
+                   f"{s.peak_rss_kb / 1024:.0f}", target, verdict(m["met"]),
+                   f"{trips:.1f}" if trips is not None else "—"]
+            if self.peer:
+                row[2:2] = self.peer_cells(s, m)
+            rows.append(row)
         measured = [s for s in self.small + self.growth if s.results]
         if measured:
             peak = max(s.peak_rss_kb for s in measured) / 1024
@@ -591,9 +684,45 @@ class Bench:
             met = peak < 200 and (not grew) if judged else (peak < 200 and None)
             note = ("; ".join(f"{g['key']} +{g['delta_mb']:.1f} MB" for g in grew) if grew
                     else ("no growth across runs" if judged else "growth needs ≥ 2 runs"))
-            rows.append(["memory (all scenarios)", "", "", "", "", f"{peak:.0f}", f"peak RSS < 200 MB; {note}",
-                         verdict(met) if met is not None else ("no" if peak >= 200 else "n/a"), ""])
+            row = ["memory (all scenarios)", "", "", "", "", f"{peak:.0f}", f"peak RSS < 200 MB; {note}",
+                   verdict(met) if met is not None else ("no" if peak >= 200 else "n/a"), ""]
+            if self.peer:
+                row[2:2] = ["", ""]
+            rows.append(row)
         return rows
+
+    def peer_markdown(self):
+        """The --peer section: the ratio table with its date, machine and commit (the part the
+        README quotes), then the peer's own figures."""
+        a = self.args
+        now = datetime.datetime.now().astimezone()
+        lines = ["", f"## Gatehouse against {self.peer.name} (--peer {a.peer})", "",
+                 f"- date: {now.strftime('%Y-%m-%d %H:%M %Z')}; commit {git_revision()}",
+                 f"- machine: {machine()}",
+                 f"- peer: {self.peer.describe()}",
+                 f"- load: the same wrk settings for both ({a.connections} connections, {a.duration} s × {a.runs} run(s) "
+                 f"after a {a.warmup} s warm-up, medians), each peer run right after Gatehouse's run of the same scenario; "
+                 "a ratio is met only when it reaches its target with zero errors on both sides", ""]
+        lines += markdown_table(["scenario", "Gatehouse", "compared with", "ratio", "target", "met?"], self.ratio_rows())
+        lines += ["", "The code flow's ratio is completed flows per second (3 requests each) over client_credentials "
+                      "requests per second.", "", f"### {self.peer.name}'s own figures (median run)", ""]
+        rows = []
+        for key, s in self.peer_scenarios.items():
+            if not s.results:
+                continue
+            m = self.summary(s)
+            cpu = {k: median([r["cpu"][k] for r in s.results]) for k in (self.peer.key, "postgres", "wrk", "other")}
+            trips, _ = self.round_trips(s)
+            rows.append([s.title, f"{m['rate']:,.0f}", f"{m['p50']:.2f}", f"{m['p99']:.2f}",
+                         self.error_cell(s, m["errors"], m["warm_errors"]), f"{s.peak_rss_kb / 1024:.0f}",
+                         f"{cpu[self.peer.key]:.0%}", f"{cpu['postgres']:.0%}", f"{cpu['wrk']:.0%}", f"{cpu['other']:.0%}",
+                         f"{trips:.1f}" if trips is not None else "—"])
+        lines += markdown_table(["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx/errors",
+                                 "RSS MB (master + workers, after runs)", "CPU gunicorn", "CPU postgres", "CPU wrk",
+                                 "CPU other", "DB round trips/op"], rows)
+        lines += ["", f"- gunicorn log: {len(self.peer_problems)} error lines"
+                  + (": " + "; ".join(l[:160] for l in self.peer_problems[:3]) if self.peer_problems else "")]
+        return lines
 
     def rss_growth(self, measured):
         """Per scenario: RSS after the last measured run against after the first; growth is more
@@ -610,7 +739,7 @@ class Bench:
 
     def markdown(self, command):
         a = self.args
-        headers = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx/errors", "peak RSS MB", "target", "met?", "DB round trips/op"]
+        headers = self.table_headers()
         lines = ["# Gatehouse benchmark", ""]
         lines += [f"- when: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}; commit {git_revision()}",
                   f"- machine: {machine()}; load average at start {self.load_at_start[0]:.2f}",
@@ -627,6 +756,9 @@ class Bench:
                   "per successful operation (pg_stat_statements, BEGIN/COMMIT included), median run.",
                   "- Growth rows compare with the small-database rows of the same run; a large-database figure that is "
                   "faster, or slower by at most 10%, meets the target."]
+        if os.environ.get("GATEHOUSE_BIN"):
+            lines += [f"- binary: GATEHOUSE_BIN={os.environ['GATEHOUSE_BIN']} (not built by this run: the commit above "
+                      "is the checkout's, not necessarily the binary's)"]
         lines += [f"- {note}" for note in self.notes + ([self.noise_note()] if self.noise_note() else [])]
         if self.growth_info:
             g = self.growth_info
@@ -637,6 +769,8 @@ class Bench:
         else:
             lines += ["- server log: no 5xx responses"]
 
+        if self.peer:
+            lines += self.peer_markdown()
         lines += ["", "## Where the CPU went (median run; 100% = one core, the machine has "
                       f"{os.cpu_count()})", ""]
         cpu_rows = []
@@ -654,7 +788,7 @@ class Bench:
 
         if self.pg_stats:
             lines += ["", "## Database statements per operation (median run)", ""]
-            for s in self.small + self.growth:
+            for s in self.small + self.growth + list(self.peer_scenarios.values()):
                 trips, detail = self.round_trips(s)
                 if trips is None:
                     continue
@@ -767,6 +901,8 @@ def parse_args(argv):
     parser.add_argument("--no-pg-stats", action="store_true", help="do not load pg_stat_statements (no round-trip counts)")
     parser.add_argument("--output", default=os.path.join(harness.ROOT, "bench-results.md"), help="Markdown file (bench-results.md)")
     parser.add_argument("--json", help="also write the raw results as JSON to this file")
+    parser.add_argument("--peer", choices=["dot"],
+                        help="also measure django-oauth-toolkit (pip, into a throwaway virtualenv) and print × DOT ratios")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (server log, wrk output, data files)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -791,9 +927,11 @@ def main(argv):
     finally:
         bench.stop()
     if any(s.results for s in bench.small + bench.growth):
-        headers = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx/errors", "peak RSS MB", "target", "met?", "DB trips/op"]
         print()
-        print(text_table(headers, bench.table_rows()), flush=True)
+        print(text_table(bench.table_headers(short=True), bench.table_rows()), flush=True)
+        if bench.peer and bench.peer_scenarios:
+            print()
+            print(text_table(["scenario", "Gatehouse", "compared with", "ratio", "target", "met?"], bench.ratio_rows()), flush=True)
         for note in bench.notes + ([bench.noise_note()] if bench.noise_note() else []):
             log(f"note: {note}")
         report = bench.markdown(command)
@@ -802,7 +940,7 @@ def main(argv):
         log(f"\nwritten: {args.output}" + (" (incomplete: the bench failed)" if failed else ""))
         if args.json:
             raw = {s.key: {"results": s.results, "warmup": s.warmup, "peak_rss_kb": s.peak_rss_kb,
-                           "rss_after_kb": s.rss_after_kb} for s in bench.small + bench.growth}
+                           "rss_after_kb": s.rss_after_kb} for s in bench.small + bench.growth + list(bench.peer_scenarios.values())}
             with open(args.json, "w") as out:
                 json.dump({"args": vars(args), "growth": bench.growth_info, "scenarios": raw}, out, indent=1)
     if args.keep or failed:
