@@ -59,9 +59,11 @@ public struct CodeGrantRecord: Sendable, Equatable {
     public let expiresAt: Date
     /// OpenID Connect Core §3.1.3.6: the sign-in, session and nonce the ID token reports.
     public let openID: OpenIDContext?
+    /// The user, when the store read it with the code (saves the ID token a lookup).
+    public let profile: UserProfile?
 
     public init(clientID: String, userID: String, authorizationID: String, redirectURI: String, redirectURIWasSent: Bool,
-                scopes: ScopeSet, codeChallenge: String?, expiresAt: Date, openID: OpenIDContext? = nil) {
+                scopes: ScopeSet, codeChallenge: String?, expiresAt: Date, openID: OpenIDContext? = nil, profile: UserProfile? = nil) {
         self.clientID = clientID
         self.userID = userID
         self.authorizationID = authorizationID
@@ -71,7 +73,15 @@ public struct CodeGrantRecord: Sendable, Equatable {
         self.codeChallenge = codeChallenge
         self.expiresAt = expiresAt
         self.openID = openID
+        self.profile = profile
     }
+}
+
+/// A code as stored, read without using it up.
+public enum CodeLookup: Sendable, Equatable {
+    case unused(CodeGrantRecord)
+    case used
+    case unknown
 }
 
 public enum CodeRedemption: Sendable, Equatable {
@@ -93,9 +103,13 @@ public struct RefreshGrantRecord: Sendable, Equatable {
     public let revoked: Bool
     /// The family's sign-in (OpenID Connect Core §12.2: a refreshed ID token keeps `auth_time`).
     public let openID: OpenIDContext?
+    /// The token that replaced this one in the family (nil when the family is revoked).
+    public let successor: String?
+    /// The family's user, when the store read it with the token.
+    public let profile: UserProfile?
 
     public init(familyID: String, clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, revoked: Bool,
-                openID: OpenIDContext? = nil) {
+                openID: OpenIDContext? = nil, successor: String? = nil, profile: UserProfile? = nil) {
         self.familyID = familyID
         self.clientID = clientID
         self.userID = userID
@@ -103,6 +117,8 @@ public struct RefreshGrantRecord: Sendable, Equatable {
         self.scopes = scopes
         self.revoked = revoked
         self.openID = openID
+        self.successor = successor
+        self.profile = profile
     }
 }
 
@@ -123,15 +139,18 @@ public struct Grant: Sendable, Equatable {
     public let grantType: String
     /// The sign-in behind a user's grant, kept with its family for later ID tokens.
     public let openID: OpenIDContext?
+    /// The user, when already read with the code or refresh token (nil: the store looks it up).
+    public let profile: UserProfile?
 
     public init(clientID: String, userID: String?, authorizationID: String?, scopes: ScopeSet, grantType: String,
-                openID: OpenIDContext? = nil) {
+                openID: OpenIDContext? = nil, profile: UserProfile? = nil) {
         self.clientID = clientID
         self.userID = userID
         self.authorizationID = authorizationID
         self.scopes = scopes
         self.grantType = grantType
         self.openID = openID
+        self.profile = profile
     }
 }
 
@@ -150,12 +169,20 @@ public protocol OAuthStore: Sendable {
     /// Does `secret` match one of the client's live secrets (SPEC §3.4 grace periods)?
     func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool
 
+    /// The code's record, without using it up: the grant checks it before the exchange.
+    func lookUpCode(_ code: String) async throws -> CodeLookup
     /// Marks the code used, whatever happens next (SPEC §5.2: a failed attempt uses it up).
     func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption
+    /// Uses the code up and issues its grant's family and refresh token in one atomic write;
+    /// nil when another request used it first. One statement where the database allows it:
+    /// the code's row lock orders it against a concurrent reuse's revocation.
+    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> TokenResponse?
     /// RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
     func revokeTokens(issuedFromCode code: String) async throws
-    /// Marks the refresh token used if it belongs to `clientID`.
-    func redeemRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption
+    /// Rotation in one atomic write: uses `token` up if it is `clientID`'s, unexpired and
+    /// unused, and, when its family is live, stores a successor in the family with the same
+    /// scope (RFC 6749 §6: "identical to that of the refresh token included by the client").
+    func rotateRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption
     func revokeFamily(_ familyID: String) async throws
 
     /// The password grant's user check, with the sign-in throttle (SPEC §5.2).
@@ -164,9 +191,11 @@ public protocol OAuthStore: Sendable {
     /// The claims `profile` and `email` release (OpenID Connect Core §5.4).
     func profile(userID: String) async throws -> UserProfile?
 
-    /// Issues an access token, and a refresh token when `refreshable`, for `grant`. `familyID`
-    /// continues a refresh-token family; `fromCode` links a new family to its code.
-    func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse
+    /// Issues an access token, and a refresh token when `refreshable`, for `grant`, in a new
+    /// family (client credentials and the password grant).
+    func issueTokens(for grant: Grant, refreshable: Bool, now: Date) async throws -> TokenResponse
+    /// The access token for a family whose refresh token was just rotated: signing only.
+    func accessToken(for grant: Grant, familyID: String, refreshToken: String, now: Date) async throws -> TokenResponse
 }
 
 extension OAuthStore {

@@ -24,14 +24,10 @@ public struct TokenEndpoint: Sendable {
         let issued: Issued
         switch request {
         case let .authorizationCode(code, redirectURI, verifier):
-            issued = try await inOneTransaction { store in
-                try await AuthorizationCodeGrant(store: store, now: now)
-                    .exchange(code: code, redirectURI: redirectURI, codeVerifier: verifier, client: client)
-            }
+            issued = try await AuthorizationCodeGrant(store: store, now: now)
+                .exchange(code: code, redirectURI: redirectURI, codeVerifier: verifier, client: client)
         case let .refreshToken(token, scope):
-            issued = try await inOneTransaction { store in
-                try await RefreshTokenGrant(store: store, now: now).refresh(token, narrowingTo: scope, client: client)
-            }
+            issued = try await RefreshTokenGrant(store: store, now: now).refresh(token, narrowingTo: scope, client: client)
         case let .clientCredentials(scope):
             return try await ClientCredentialsGrant(store: store, now: now).issue(scope: scope, client: client)
         case let .password(username, password, scope):
@@ -44,29 +40,16 @@ public struct TokenEndpoint: Sendable {
     /// with an ID token. Signed after the grant's transaction: RSA signing holds no connection.
     private func withIDToken(_ issued: Issued, client: OAuthClient) async throws -> TokenResponse {
         guard let openID, issued.grant.scopes.scopes.contains(.openid),
-              let userID = issued.grant.userID, let context = issued.grant.openID,
-              let profile = try await store.profile(userID: userID)
+              let userID = issued.grant.userID, let context = issued.grant.openID
         else { return issued.response }
+        var found = issued.grant.profile
+        if found == nil { found = try await store.profile(userID: userID) }
+        guard let profile = found else { return issued.response }
         let claims = IDToken.claims(issuer: openID.issuer, clientID: client.id, context: context, scopes: issued.grant.scopes,
                                     profile: profile, accessToken: issued.response.access_token, now: now)
         var response = issued.response
         response.id_token = try await openID.signer.sign(claims, algorithm: client.idTokenAlgorithm)
         return response
-    }
-
-    /// A grant that uses something up (a code, a refresh token) runs in one transaction with
-    /// the tokens it issues. Its protocol errors are results, not failures: a failed attempt
-    /// still uses the code up (SPEC §5.2) and a reuse still revokes (RFC 6749 §4.1.2), so those
-    /// writes commit. Only a storage error rolls the whole grant back.
-    private func inOneTransaction(_ grant: @escaping @Sendable (any OAuthStore) async throws -> Issued) async throws -> Issued {
-        let outcome: Result<Issued, OAuthError> = try await store.atomically { store in
-            do {
-                return .success(try await grant(store))
-            } catch let error as OAuthError {
-                return .failure(error)
-            }
-        }
-        return try outcome.get()
     }
 
     /// RFC 6749 §2.3 and §3.2.1: confidential clients prove themselves with their secret; public

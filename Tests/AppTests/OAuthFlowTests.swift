@@ -307,10 +307,10 @@ struct RefreshLifetimeTests {
             let grant = Grant(clientID: clientID, userID: try owner.requireID().uuidString, authorizationID: nil,
                               scopes: ScopeSet([.identify]), grantType: "password")
             let now = Date()
-            let first = try #require(try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: nil, now: now).refresh_token)
-            #expect(try await store.redeemRefreshToken(first, clientID: clientID, now: now.addingTimeInterval(120)) == .unknown)
-            let second = try #require(try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: nil, now: now).refresh_token)
-            guard case .redeemed = try await store.redeemRefreshToken(second, clientID: clientID, now: now.addingTimeInterval(30)) else {
+            let first = try #require(try await store.issueTokens(for: grant, refreshable: true, now: now).refresh_token)
+            #expect(try await store.rotateRefreshToken(first, clientID: clientID, now: now.addingTimeInterval(120)) == .unknown)
+            let second = try #require(try await store.issueTokens(for: grant, refreshable: true, now: now).refresh_token)
+            guard case .redeemed = try await store.rotateRefreshToken(second, clientID: clientID, now: now.addingTimeInterval(30)) else {
                 Issue.record("a fresh refresh token was refused"); return
             }
         }

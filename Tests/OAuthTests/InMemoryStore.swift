@@ -82,7 +82,51 @@ actor InMemoryStore: OAuthStore {
         return UserProfile(id: userID, username: login, email: "\(login)@example.com", updatedAt: Sample.now.addingTimeInterval(-86_400))
     }
 
-    func issueTokens(for grant: Grant, refreshable: Bool, familyID: String?, fromCode code: String?, now: Date) async throws -> TokenResponse {
+    func issueTokens(for grant: Grant, refreshable: Bool, now: Date) async throws -> TokenResponse {
+        try issue(grant, refreshable: refreshable, family: nil, code: nil)
+    }
+
+    func lookUpCode(_ code: String) async throws -> CodeLookup {
+        guard let entry = codes[code] else { return .unknown }
+        return entry.used ? .used : .unused(entry.record)
+    }
+
+    /// One atomic write, as the database's: the failure injection leaves the code unused.
+    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> TokenResponse? {
+        guard let entry = codes[code], !entry.used else { return nil }
+        let response = try issue(grant, refreshable: true, family: nil, code: code)
+        codes[code] = (entry.record, true)
+        return response
+    }
+
+    func rotateRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
+        guard let entry = refreshTokens[token], entry.record.clientID == clientID else { return .unknown }
+        if entry.used { return .reused(familyID: entry.record.familyID) }
+        if failNextIssue {
+            failNextIssue = false
+            throw StorageFailure()
+        }
+        let record = entry.record
+        let revoked = revokedFamilies.contains(record.familyID)
+        refreshTokens[token] = (record, true)
+        var successor: String?
+        if !revoked {
+            counter += 1
+            successor = "refresh-\(counter)"
+            refreshTokens[successor!] = (record, false)  // the successor keeps the scope (RFC 6749 §6)
+        }
+        return .redeemed(RefreshGrantRecord(familyID: record.familyID, clientID: record.clientID, userID: record.userID,
+                                            authorizationID: record.authorizationID, scopes: record.scopes,
+                                            revoked: revoked, openID: record.openID, successor: successor))
+    }
+
+    func accessToken(for grant: Grant, familyID: String, refreshToken: String, now: Date) async throws -> TokenResponse {
+        counter += 1
+        issued.append(grant)
+        return TokenResponse(accessToken: "access-\(counter)", expiresIn: 3600, refreshToken: refreshToken, scope: grant.scopes)
+    }
+
+    private func issue(_ grant: Grant, refreshable: Bool, family familyID: String?, code: String?) throws -> TokenResponse {
         if failNextIssue {
             failNextIssue = false
             throw StorageFailure()

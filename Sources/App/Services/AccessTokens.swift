@@ -96,7 +96,7 @@ final class AccessTokens: Sendable {
     }
 
     /// Checks signature, algorithm, `typ`, expiry, issuer and audience. Revocation is the
-    /// caller's second step (`TokenFamilies.liveFamily`).
+    /// caller's second step (`TokenFamilyStore.liveFamily`).
     func verify(_ token: String) async throws -> AccessTokenClaims {
         try await ring.reloadIfStale()
         do {

@@ -3,7 +3,7 @@ import OAuth
 import SQLKit
 import Vapor
 
-/// Records what users approved (SPEC §5.1, §6) and issues authorization codes.
+/// Records what users approved (SPEC §5.1, §6): the `authorizations` table.
 struct AuthorizationGrants {
     let database: any Database
 
@@ -29,27 +29,5 @@ struct AuthorizationGrants {
         let authorization = Authorization(userID: userID, applicationID: applicationID, scopes: scopes.description, at: now)
         try await authorization.create(on: database)
         return authorization
-    }
-
-    /// The browser sign-in behind a code: its time and the session id ID tokens name as `sid`.
-    struct SignIn {
-        let authTime: Date
-        let sessionID: String
-    }
-
-    /// A 256-bit code, stored hashed, bound to client, user, redirect URI, scopes, PKCE challenge
-    /// and, for ID tokens, the sign-in and `nonce` (OpenID Connect Core §3.1.2.1); single use,
-    /// expiring after `ttl` (SPEC §5.1).
-    func issueCode(for request: AuthorizationRequest, userID: UUID, authorizationID: UUID, signIn: SignIn, ttl: Int, now: Date) async throws -> String {
-        let code = Secrets.random256()
-        try await (database as! any SQLDatabase).insert(into: "authorization_codes")
-            .columns("code_hash", "application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent",
-                     "scopes", "code_challenge", "expires_at", "nonce", "auth_time", "sid")
-            .values(SQLBind(Secrets.sha256Hex(code)), SQLBind(request.client.id), SQLBind(userID), SQLBind(authorizationID),
-                    SQLBind(request.redirectURI), SQLBind(request.redirectURIWasSent), SQLBind(request.scopes.description),
-                    SQLBind(request.codeChallenge), SQLBind(now.addingTimeInterval(TimeInterval(ttl))),
-                    SQLBind(request.isOpenID ? request.openID.nonce : nil), SQLBind(signIn.authTime), SQLBind(signIn.sessionID))
-            .run()
-        return code
     }
 }

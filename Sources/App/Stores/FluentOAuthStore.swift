@@ -96,62 +96,28 @@ struct FluentOAuthStore: OAuthStore {
         return row != nil
     }
 
-    // MARK: Codes
+    // MARK: Codes and refresh tokens: `AuthorizationCodeStore` and `TokenFamilyStore` hold the SQL.
 
-    func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption {
-        let hash = Secrets.sha256Hex(code)
-        let row = try await sql.update("authorization_codes")
-            .set("used_at", to: now)
-            .where("code_hash", .equal, hash)
-            .where("used_at", .is, SQLLiteral.null)
-            .returning("application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent", "scopes", "code_challenge", "expires_at",
-                       "nonce", "auth_time", "sid")
-            .first()
-        guard let row else {
-            guard let used = try await sql.select().columns("application_id", "user_id").from("authorization_codes")
-                .where("code_hash", .equal, hash).first()
-            else { return .unknown }
-            // SPEC §7: a code presented twice is a security event (RFC 6749 §10.5).
-            try await SecurityEvents(database: database).record(
-                .codeReuse, userID: try used.decode(column: "user_id", as: UUID?.self),
-                clientID: try used.decode(column: "application_id", as: String.self), address: clientAddress)
-            return .alreadyUsed
-        }
-        return .redeemed(CodeGrantRecord(
-            clientID: try row.decode(column: "application_id", as: String.self),
-            userID: try row.decode(column: "user_id", as: UUID.self).uuidString,
-            authorizationID: try row.decode(column: "authorization_id", as: UUID.self).uuidString,
-            redirectURI: try row.decode(column: "redirect_uri", as: String.self),
-            redirectURIWasSent: try row.decode(column: "redirect_uri_sent", as: Bool.self),
-            scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
-            codeChallenge: try row.decode(column: "code_challenge", as: String?.self),
-            expiresAt: try row.decode(column: "expires_at", as: Date.self),
-            openID: try Self.openIDContext(row, nonce: try row.decode(column: "nonce", as: String?.self))))
-    }
+    var codes: AuthorizationCodeStore { AuthorizationCodeStore(database: database) }
+    var families: TokenFamilyStore { TokenFamilyStore(database: database) }
 
-    /// The sign-in a code or family carries (nil for rows from before OpenID Connect).
-    private static func openIDContext(_ row: any SQLRow, nonce: String?) throws -> OpenIDContext? {
-        guard let authTime = try row.decode(column: "auth_time", as: Date?.self) else { return nil }
-        return OpenIDContext(authTime: authTime, nonce: nonce, sessionID: try row.decode(column: "sid", as: String?.self))
-    }
+    func lookUpCode(_ code: String) async throws -> CodeLookup { try await codes.lookUp(code) }
 
-    /// Marks the code reused, then revokes its families. `issueTokens` checks the mark after
-    /// creating its family, so a family created concurrently is revoked by one side or the other
-    /// (inside the grant's transaction the reuse's UPDATE waits for the exchange's row lock).
+    func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption { try await codes.redeem(code, now: now) }
+
+    /// Marks the code reused, then revokes its families: a family created concurrently is
+    /// ordered before the mark (see `TokenFamilyStore.exchange`), so it is revoked too.
     func revokeTokens(issuedFromCode code: String) async throws {
-        let hash = Secrets.sha256Hex(code)
-        let now = Date()
-        try await sql.update("authorization_codes").set("reused_at", to: now).where("code_hash", .equal, hash).run()
-        try await sql.update(TokenFamily.schema).set("revoked_at", to: now)
-            .where("code_hash", .equal, hash).where("revoked_at", .is, SQLLiteral.null).run()
+        guard let owner = try await codes.markReused(code, now: Date()) else { return }
+        try await families.revoke(issuedFromCodeHash: Secrets.sha256Hex(code))
+        // SPEC §7: a code presented twice is a security event (RFC 6749 §10.5).
+        try await SecurityEvents(database: database).record(.codeReuse, userID: owner.userID, clientID: owner.clientID, address: clientAddress)
     }
 
-    // MARK: Refresh tokens
-
-    func redeemRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
+    func rotateRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
         let hash = Secrets.sha256Hex(token)
-        let row = try await database.rows(UseRefreshToken.self, [.date(now), .text(hash), .text(clientID)]).first
-        guard let row else {
+        let successor = TokenFamilyStore.NewRefreshToken(idleTTL: refreshIdleTTL, now: now)
+        guard let rotated = try await families.rotate(tokenHash: hash, clientID: clientID, successor: successor, now: now) else {
             let used = try await sql.select().column("family_id").from("refresh_tokens")
                 .where("token_hash", .equal, hash).where("application_id", .equal, clientID)
                 .where("used_at", .isNot, SQLLiteral.null).first()
@@ -160,32 +126,23 @@ struct FluentOAuthStore: OAuthStore {
             try await SecurityEvents(database: database).record(.refreshTokenReuse, clientID: clientID, address: clientAddress)
             return .reused(familyID: try used.decode(column: "family_id", as: UUID.self).uuidString)
         }
-        let familyID = try row.decode(column: "family_id", as: UUID.self)
-        guard let family = try await database.rows(RefreshFamily.self, [.uuid(familyID)]).first else { return .unknown }
+        let family = rotated.family
+        let userID = try family.decode(column: "user_id", as: UUID?.self)
+        let profile = try family.decode(column: "username", as: String?.self).flatMap { username in
+            try userID.map { UserProfile(id: $0.uuidString.lowercased(), username: username, email: try family.decode(column: "email", as: String?.self),
+                                         updatedAt: try family.decode(column: "updated_at", as: Date?.self),
+                                         type: try family.decode(column: "kind", as: String?.self)) }
+        }
         return .redeemed(RefreshGrantRecord(
-            familyID: familyID.uuidString, clientID: clientID, userID: try family.decode(column: "user_id", as: UUID?.self)?.uuidString,
+            familyID: rotated.familyID.uuidString, clientID: clientID, userID: userID?.uuidString,
             authorizationID: try family.decode(column: "authorization_id", as: UUID?.self)?.uuidString,
-            scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
-            revoked: try family.decode(column: "revoked_at", as: Date?.self) != nil,
-            openID: try Self.openIDContext(family, nonce: nil)))
-    }
-
-    /// Uses the token up: one conditional UPDATE, so of concurrent uses exactly one wins.
-    private enum UseRefreshToken: HotQuery {
-        static let sql = """
-            UPDATE refresh_tokens SET used_at = $1
-            WHERE token_hash = $2 AND application_id = $3 AND used_at IS NULL AND (expires_at IS NULL OR expires_at > $1)
-            RETURNING family_id, scopes
-            """
-    }
-
-    private enum RefreshFamily: HotQuery {
-        static let sql = "SELECT user_id, authorization_id, revoked_at, auth_time, sid FROM token_families WHERE id = $1"
+            scopes: ScopeSet.stored(rotated.scopes), revoked: !rotated.successorStored,
+            openID: try OpenIDContext.stored(family, nonce: nil), successor: rotated.successorStored ? successor.token : nil, profile: profile))
     }
 
     func revokeFamily(_ familyID: String) async throws {
         guard let id = UUID(uuidString: familyID) else { return }
-        try await TokenFamilies(database: database).revoke(id)
+        try await families.revoke(id)
     }
 
     // MARK: Users

@@ -22,6 +22,7 @@ enum HotBind: Sendable {
 
     static func text(_ value: String?) -> HotBind { value.map(HotBind.text) ?? .null }
     static func uuid(_ value: UUID?) -> HotBind { value.map(HotBind.uuid) ?? .null }
+    static func date(_ value: Date?) -> HotBind { value.map(HotBind.date) ?? .null }
 
     fileprivate func append(to bindings: inout PostgresBindings) throws {
         switch self {
@@ -64,6 +65,8 @@ extension Database {
             for bind in binds { try bind.append(to: &bindings) }
             let statement = PreparedHotQuery<Query>(bindings: bindings)
             let logger = self.logger
+            // SQLKit's line for every other statement (sqlLogLevel is trace), so one count covers all.
+            logger.trace("Executing query", metadata: ["sql": .string(Query.sql)])
             return try await postgres.withConnection { connection in
                 connection.eventLoop.makeFutureWithTask {
                     var rows: [any SQLRow] = []

@@ -6,20 +6,39 @@ struct AuthorizationCodeGrant {
     let now: Date
 
     func exchange(code: String, redirectURI: String?, codeVerifier: String?, client: OAuthClient) async throws -> Issued {
-        // The code is used up first, in one statement: a failed attempt (wrong client,
-        // redirect or verifier) cannot be retried (SPEC §5.2).
         let record: CodeGrantRecord
-        switch try await store.redeemCode(code, now: now) {
+        switch try await store.lookUpCode(code) {
         case .unknown:
             throw OAuthError(.invalidGrant, "The authorization code is invalid.")
-        case .alreadyUsed:
-            // RFC 6749 §4.1.2: "If an authorization code is used more than once … the
-            // authorization server SHOULD revoke all tokens previously issued based on that code."
-            try await store.revokeTokens(issuedFromCode: code)
-            throw OAuthError(.invalidGrant, "The authorization code has already been used.")
-        case .redeemed(let redeemed):
-            record = redeemed
+        case .used:
+            throw try await reused(code)
+        case .unused(let found):
+            record = found
         }
+        do {
+            try check(record, redirectURI: redirectURI, codeVerifier: codeVerifier, client: client)
+        } catch {
+            // SPEC §5.2: a failed attempt (wrong client, redirect or verifier) uses the code up,
+            // so it cannot be retried with a better guess.
+            if case .alreadyUsed = try await store.redeemCode(code, now: now) { throw try await reused(code) }
+            throw error
+        }
+        let grant = Grant(clientID: client.id, userID: record.userID, authorizationID: record.authorizationID,
+                          scopes: record.scopes, grantType: "authorization_code", openID: record.openID, profile: record.profile)
+        // The code is used up and the tokens stored in one write; losing a race to another
+        // request presenting the same code is a reuse.
+        guard let response = try await store.exchangeCode(code, for: grant, now: now) else { throw try await reused(code) }
+        return Issued(response: response, grant: grant)
+    }
+
+    /// RFC 6749 §4.1.2: "If an authorization code is used more than once … the authorization
+    /// server SHOULD revoke all tokens previously issued based on that code."
+    private func reused(_ code: String) async throws -> OAuthError {
+        try await store.revokeTokens(issuedFromCode: code)
+        return OAuthError(.invalidGrant, "The authorization code has already been used.")
+    }
+
+    private func check(_ record: CodeGrantRecord, redirectURI: String?, codeVerifier: String?, client: OAuthClient) throws {
         guard record.expiresAt > now else { throw OAuthError(.invalidGrant, "The authorization code has expired.") }
         // RFC 6749 §4.1.3: the code was issued to this client.
         guard record.clientID == client.id else { throw OAuthError(.invalidGrant, "The authorization code was issued to another client.") }
@@ -42,8 +61,5 @@ struct AuthorizationCodeGrant {
         case (nil, _?):
             throw OAuthError(.invalidGrant, "code_verifier was sent, but the authorization request had no code_challenge.")
         }
-        let grant = Grant(clientID: client.id, userID: record.userID, authorizationID: record.authorizationID,
-                          scopes: record.scopes, grantType: "authorization_code", openID: record.openID)
-        return Issued(response: try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: code, now: now), grant: grant)
     }
 }

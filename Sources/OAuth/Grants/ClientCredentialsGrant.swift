@@ -21,6 +21,6 @@ struct ClientCredentialsGrant {
             throw OAuthError(.invalidScope, "This application has no bot.")
         }
         let grant = Grant(clientID: client.id, userID: nil, authorizationID: nil, scopes: scopes, grantType: "client_credentials")
-        return try await store.issueTokens(for: grant, refreshable: false, familyID: nil, fromCode: nil, now: now)
+        return try await store.issueTokens(for: grant, refreshable: false, now: now)
     }
 }

@@ -26,6 +26,6 @@ struct PasswordGrant {
         // The password was entered just now: that is the sign-in an ID token reports.
         let grant = Grant(clientID: client.id, userID: user.id, authorizationID: nil, scopes: scopes, grantType: "password",
                           openID: OpenIDContext(authTime: now, nonce: nil, sessionID: nil))
-        return Issued(response: try await store.issueTokens(for: grant, refreshable: true, familyID: nil, fromCode: nil, now: now), grant: grant)
+        return Issued(response: try await store.issueTokens(for: grant, refreshable: true, now: now), grant: grant)
     }
 }

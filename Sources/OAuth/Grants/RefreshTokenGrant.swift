@@ -8,7 +8,7 @@ struct RefreshTokenGrant {
 
     func refresh(_ token: String, narrowingTo requested: ScopeSet?, client: OAuthClient) async throws -> Issued {
         let record: RefreshGrantRecord
-        switch try await store.redeemRefreshToken(token, clientID: client.id, now: now) {
+        switch try await store.rotateRefreshToken(token, clientID: client.id, now: now) {
         case .unknown:
             throw OAuthError(.invalidGrant, "The refresh token is invalid.")
         case .reused(let familyID):
@@ -17,15 +17,18 @@ struct RefreshTokenGrant {
         case .redeemed(let redeemed):
             record = redeemed
         }
-        guard !record.revoked else { throw OAuthError(.invalidGrant, "The refresh token has been revoked.") }
+        guard !record.revoked, let successor = record.successor else {
+            throw OAuthError(.invalidGrant, "The refresh token has been revoked.")
+        }
         // RFC 6749 §6: the new scope must not include any scope not originally granted.
         let scopes = requested ?? record.scopes
         guard scopes.isSubset(of: record.scopes) else {
             throw OAuthError(.invalidScope, "A refresh can only narrow the granted scope.")
         }
         let grant = Grant(clientID: client.id, userID: record.userID, authorizationID: record.authorizationID,
-                          scopes: scopes, grantType: "refresh_token", openID: record.openID)
-        let response = try await store.issueTokens(for: grant, refreshable: true, familyID: record.familyID, fromCode: nil, now: now)
+                          scopes: scopes, grantType: "refresh_token", openID: record.openID, profile: record.profile)
+        // The successor was stored with the rotation; the access token carries the narrowed scope.
+        let response = try await store.accessToken(for: grant, familyID: record.familyID, refreshToken: successor, now: now)
         return Issued(response: response, grant: grant)
     }
 }

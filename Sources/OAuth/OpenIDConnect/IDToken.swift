@@ -29,12 +29,15 @@ public struct UserProfile: Sendable, Equatable {
     public let username: String
     public let email: String?
     public let updatedAt: Date?
+    /// The user's type as the store keeps it (Gatehouse's `type` access-token claim), when read.
+    public let type: String?
 
-    public init(id: String, username: String, email: String?, updatedAt: Date?) {
+    public init(id: String, username: String, email: String?, updatedAt: Date?, type: String? = nil) {
         self.id = id
         self.username = username
         self.email = email
         self.updatedAt = updatedAt
+        self.type = type
     }
 }
 

@@ -54,7 +54,7 @@ struct AuthorizeController {
             }
         }
         let grants = AuthorizationGrants(database: req.db)
-        let signIn = AuthorizationGrants.SignIn(authTime: authTime, sessionID: try await req.sessions.publicSessionID())
+        let signIn = AuthorizationCodeStore.SignIn(authTime: authTime, sessionID: try await req.sessions.publicSessionID())
 
         switch decision {
         case nil where request.isSilent:
@@ -99,10 +99,10 @@ struct AuthorizeController {
     }
 
     private func respondWithCode(_ req: Request, _ request: AuthorizationRequest, userID: UUID, authorizationID: UUID,
-                                 signIn: AuthorizationGrants.SignIn) async throws -> Response {
+                                 signIn: AuthorizationCodeStore.SignIn) async throws -> Response {
         let config = req.application.config
-        let code = try await AuthorizationGrants(database: req.db)
-            .issueCode(for: request, userID: userID, authorizationID: authorizationID, signIn: signIn, ttl: config.authCodeTTL, now: Date())
+        let code = try await AuthorizationCodeStore(database: req.db)
+            .issue(for: request, userID: userID, authorizationID: authorizationID, signIn: signIn, ttl: config.authCodeTTL, now: Date())
         if request.redirectURI == RedirectURI.outOfBand {
             // seeds/002: the code is shown for the user to copy, never cached.
             let page = CodePage(layout: try await req.layout("Authorization code"), appName: request.client.name, code: code)
@@ -123,16 +123,15 @@ struct AuthorizeController {
     }
 
     private func consentPage(_ req: Request, _ request: AuthorizationRequest, user: User, parameters: [String: String]) async throws -> Response {
-        guard let app = try await ClientApplication.query(on: req.db).filter(\.$id == request.client.id).with(\.$owner).first() else {
-            throw Abort(.notFound)
-        }
+        guard let app = try await ConsentApplication.find(request.client.id, on: req.db) else { throw Abort(.notFound) }
         let carried = ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method",
                        Self.reauthParameter] + OpenIDParameters.carried
         let hidden = carried.compactMap { name in parameters[name].map { ConsentPage.Hidden(name: name, value: $0) } }
         let page = ConsentPage(
             layout: try await req.layout("Authorize \(app.name)"),
-            app: .init(id: app.id ?? "", name: app.name, description: app.description, iconURL: app.iconURL, initial: app.initial,
-                       ownerUsername: app.owner.username, termsOfServiceURL: app.termsOfServiceURL, privacyPolicyURL: app.privacyPolicyURL),
+            app: .init(id: app.id, name: app.name, description: app.description, iconURL: ApplicationLook.iconURL(id: app.id, hash: app.iconHash),
+                       initial: ApplicationLook.initial(app.name), ownerUsername: app.ownerUsername,
+                       termsOfServiceURL: app.termsOfServiceURL, privacyPolicyURL: app.privacyPolicyURL),
             redirectHost: Self.host(of: request.redirectURI), isOutOfBand: request.redirectURI == RedirectURI.outOfBand,
             scopes: request.scopes.sorted.map { .init(name: $0.rawValue, summary: $0.summary) },
             username: user.username, hidden: hidden, isBotOnly: request.scopes.scopes == [.bot],
@@ -155,5 +154,34 @@ struct AuthorizeController {
     static func host(of redirectURI: String) -> String {
         if let url = URL(string: redirectURI), let host = url.host, !host.isEmpty { return host }
         return URL(string: redirectURI)?.scheme ?? redirectURI
+    }
+}
+
+/// What the consent screen shows of an application and its owner: one statement (the whole
+/// code flow's budget is 10, `StatementCountTests`).
+struct ConsentApplication {
+    let id: String
+    let name: String
+    let description: String
+    let iconHash: String?
+    let ownerUsername: String
+    let termsOfServiceURL: String?
+    let privacyPolicyURL: String?
+
+    private enum Query: HotQuery {
+        static let sql = """
+            SELECT a.id, a.name, a.description, a.icon_hash, a.terms_of_service_url, a.privacy_policy_url, u.username
+            FROM applications a JOIN users u ON u.id = a.owner_id WHERE a.id = $1
+            """
+    }
+
+    static func find(_ id: String, on database: any Database) async throws -> ConsentApplication? {
+        guard let row = try await database.rows(Query.self, [.text(id)]).first else { return nil }
+        return ConsentApplication(
+            id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+            description: try row.decode(column: "description", as: String.self), iconHash: try row.decode(column: "icon_hash", as: String?.self),
+            ownerUsername: try row.decode(column: "username", as: String.self),
+            termsOfServiceURL: try row.decode(column: "terms_of_service_url", as: String?.self),
+            privacyPolicyURL: try row.decode(column: "privacy_policy_url", as: String?.self))
     }
 }

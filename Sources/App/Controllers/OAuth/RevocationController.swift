@@ -25,9 +25,9 @@ struct RevocationController {
             // access and refresh tokens together. A token of another client is left alone.
             switch try await lookup.find(token) {
             case let .access(claims, family) where claims.client_id == client.id:
-                try await TokenFamilies(database: req.db).revoke(family)
+                try await TokenFamilyStore(database: req.db).revoke(family)
             case let .refresh(family, clientID, _, _, _, _) where clientID == client.id:
-                try await TokenFamilies(database: req.db).revoke(family)
+                try await TokenFamilyStore(database: req.db).revoke(family)
             default:
                 break  // RFC 7009 §2.2: unknown tokens are not an error.
             }
@@ -55,7 +55,7 @@ struct RevocationController {
     /// RFC 7662 §2.2: anything not active for this caller is exactly `{"active": false}`.
     private func describe(_ token: String, for client: OAuthClient, _ req: Request) async throws -> [String: AnyEncodable] {
         let inactive: [String: AnyEncodable] = ["active": .init(false)]
-        let families = TokenFamilies(database: req.db)
+        let families = TokenFamilyStore(database: req.db)
         let issuer = req.application.config.issuer
         switch try await TokenLookup(database: req.db, tokens: req.application.accessTokens).find(token) {
         case let .access(claims, _):

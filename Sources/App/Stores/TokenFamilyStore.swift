@@ -3,8 +3,10 @@ import OAuth
 import SQLKit
 import Vapor
 
-/// Token families: revocation and the liveness check the resource server makes per request.
-struct TokenFamilies {
+/// Token families and their refresh tokens (`token_families`, `refresh_tokens`): the only
+/// place that writes them. Here: revocation and the liveness check the resource server makes
+/// per request; issuing, exchange and rotation are in `TokenFamilyStore+Issuing`.
+struct TokenFamilyStore {
     let database: any Database
 
     func revoke(_ id: UUID) async throws {
@@ -12,6 +14,12 @@ struct TokenFamilies {
             .set("revoked_at", to: Date())
             .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null)
             .run()
+    }
+
+    /// RFC 6749 §4.1.2: every family issued from a code presented twice.
+    func revoke(issuedFromCodeHash codeHash: String) async throws {
+        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: Date())
+            .where("code_hash", .equal, codeHash).where("revoked_at", .is, SQLLiteral.null).run()
     }
 
     struct TokenUser: Sendable {

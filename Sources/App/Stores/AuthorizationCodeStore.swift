@@ -1,0 +1,100 @@
+import Fluent
+import OAuth
+import SQLKit
+import Vapor
+
+/// Authorization codes (`authorization_codes`): the only place that writes them, except the
+/// exchange, whose use-up is the guard of the family it creates (`TokenFamilyStore.exchange`).
+/// Codes are stored hashed.
+struct AuthorizationCodeStore {
+    let database: any Database
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// The browser sign-in behind a code: its time and the session id ID tokens name as `sid`.
+    struct SignIn {
+        let authTime: Date
+        let sessionID: String
+    }
+
+    /// A 256-bit code, stored hashed, bound to client, user, redirect URI, scopes, PKCE challenge
+    /// and, for ID tokens, the sign-in and `nonce` (OpenID Connect Core §3.1.2.1); single use,
+    /// expiring after `ttl` (SPEC §5.1).
+    func issue(for request: AuthorizationRequest, userID: UUID, authorizationID: UUID, signIn: SignIn, ttl: Int, now: Date) async throws -> String {
+        let code = Secrets.random256()
+        try await sql.insert(into: "authorization_codes")
+            .columns("code_hash", "application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent",
+                     "scopes", "code_challenge", "expires_at", "nonce", "auth_time", "sid")
+            .values(SQLBind(Secrets.sha256Hex(code)), SQLBind(request.client.id), SQLBind(userID), SQLBind(authorizationID),
+                    SQLBind(request.redirectURI), SQLBind(request.redirectURIWasSent), SQLBind(request.scopes.description),
+                    SQLBind(request.codeChallenge), SQLBind(now.addingTimeInterval(TimeInterval(ttl))),
+                    SQLBind(request.isOpenID ? request.openID.nonce : nil), SQLBind(signIn.authTime), SQLBind(signIn.sessionID))
+            .run()
+        return code
+    }
+
+    /// The code and its user, in one statement, without using it up.
+    func lookUp(_ code: String) async throws -> CodeLookup {
+        guard let row = try await database.rows(LookUpCode.self, [.text(Secrets.sha256Hex(code))]).first else { return .unknown }
+        if try row.decode(column: "used_at", as: Date?.self) != nil { return .used }
+        let userID = try row.decode(column: "user_id", as: UUID.self)
+        let profile = try row.decode(column: "username", as: String?.self).map { username in
+            UserProfile(id: userID.uuidString.lowercased(), username: username, email: try row.decode(column: "email", as: String?.self),
+                        updatedAt: try row.decode(column: "updated_at", as: Date?.self), type: try row.decode(column: "kind", as: String?.self))
+        }
+        return .unused(try Self.record(row, profile: profile))
+    }
+
+    /// Marks the code used; `.alreadyUsed` when it was.
+    func redeem(_ code: String, now: Date) async throws -> CodeRedemption {
+        let hash = Secrets.sha256Hex(code)
+        guard let row = try await sql.update("authorization_codes").set("used_at", to: now)
+            .where("code_hash", .equal, hash).where("used_at", .is, SQLLiteral.null)
+            .returning(Self.columns.map { SQLColumn($0) }).first()
+        else {
+            let known = try await sql.select().column("code_hash").from("authorization_codes").where("code_hash", .equal, hash).first()
+            return known == nil ? .unknown : .alreadyUsed
+        }
+        return .redeemed(try Self.record(row, profile: nil))
+    }
+
+    /// Marks the code reused and answers whose it was (the security event names them).
+    /// Runs before the families are revoked: see `TokenFamilyStore.exchange`.
+    func markReused(_ code: String, now: Date) async throws -> (userID: UUID?, clientID: String)? {
+        let row = try await sql.update("authorization_codes").set("reused_at", to: now)
+            .where("code_hash", .equal, Secrets.sha256Hex(code)).returning("user_id", "application_id").first()
+        return try row.map { (try $0.decode(column: "user_id", as: UUID?.self), try $0.decode(column: "application_id", as: String.self)) }
+    }
+
+    private static let columns = ["application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent", "scopes",
+                                  "code_challenge", "expires_at", "nonce", "auth_time", "sid"]
+
+    private enum LookUpCode: HotQuery {
+        static let sql = """
+            SELECT \(AuthorizationCodeStore.columns.map { "c.\($0)" }.joined(separator: ", ")), c.used_at,
+              u.username, u.email, u.updated_at, u.kind
+            FROM authorization_codes c LEFT JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1
+            """
+    }
+
+    private static func record(_ row: any SQLRow, profile: UserProfile?) throws -> CodeGrantRecord {
+        CodeGrantRecord(
+            clientID: try row.decode(column: "application_id", as: String.self),
+            userID: try row.decode(column: "user_id", as: UUID.self).uuidString,
+            authorizationID: try row.decode(column: "authorization_id", as: UUID.self).uuidString,
+            redirectURI: try row.decode(column: "redirect_uri", as: String.self),
+            redirectURIWasSent: try row.decode(column: "redirect_uri_sent", as: Bool.self),
+            scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
+            codeChallenge: try row.decode(column: "code_challenge", as: String?.self),
+            expiresAt: try row.decode(column: "expires_at", as: Date.self),
+            openID: try OpenIDContext.stored(row, nonce: try row.decode(column: "nonce", as: String?.self)),
+            profile: profile)
+    }
+}
+
+extension OpenIDContext {
+    /// The sign-in a code or family row carries (nil for rows from before OpenID Connect).
+    static func stored(_ row: any SQLRow, nonce: String?) throws -> OpenIDContext? {
+        guard let authTime = try row.decode(column: "auth_time", as: Date?.self) else { return nil }
+        return OpenIDContext(authTime: authTime, nonce: nonce, sessionID: try row.decode(column: "sid", as: String?.self))
+    }
+}

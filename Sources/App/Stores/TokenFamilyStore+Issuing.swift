@@ -1,0 +1,192 @@
+import Fluent
+import FluentPostgresDriver
+import OAuth
+import SQLKit
+import Vapor
+
+/// Writing families: a new one (client credentials, password), one from a code, and rotation.
+/// Each grant's writes are one atomic write. On PostgreSQL that is one statement (a CTE of
+/// data-modifying parts), so a grant costs no BEGIN/COMMIT round trips (issue 10: refresh ≤ 4
+/// statements, the whole code flow ≤ 10; `StatementCountTests`). SQLite has no data-modifying
+/// CTEs: there the same writes run in one transaction.
+extension TokenFamilyStore {
+    /// What a new refresh token needs stored: its hash and its idle expiry.
+    struct NewRefreshToken {
+        let token: String
+        let expiresAt: Date?
+
+        init(idleTTL: Int?, now: Date) {
+            token = Secrets.random256()
+            expiresAt = idleTTL.map { now.addingTimeInterval(TimeInterval($0)) }
+        }
+
+        var hash: String { Secrets.sha256Hex(token) }
+    }
+
+    var isPostgres: Bool { database is any PostgresDatabase }
+
+    /// A new family (and its first refresh token): client credentials write the family only.
+    func issue(_ id: UUID, for grant: Grant, refresh: NewRefreshToken?, now: Date) async throws {
+        let userID = grant.userID.flatMap(UUID.init(uuidString:))
+        let authorizationID = grant.authorizationID.flatMap(UUID.init(uuidString:))
+        let write: @Sendable (any Database) async throws -> Void = { db in
+            _ = try await db.rows(InsertFamily.self, [.uuid(id), .text(grant.clientID), .uuid(userID), .uuid(authorizationID), .null,
+                                                      .text(grant.grantType), .date(now),
+                                                      grant.openID.map { .date($0.authTime) } ?? .null, .text(grant.openID?.sessionID)])
+            if let refresh {
+                _ = try await db.rows(InsertRefreshToken.self, [.text(refresh.hash), .uuid(id), .text(grant.clientID),
+                                                                .text(grant.scopes.description), .date(now), .date(refresh.expiresAt)])
+            }
+        }
+        if refresh == nil { try await write(database) } else { try await database.guardedTransaction(write) }
+    }
+
+    /// RFC 6749 §4.1.3: uses the code up and stores its family and first refresh token; false
+    /// when another request used the code first. The code's row lock (PostgreSQL) or the write
+    /// transaction (SQLite) orders this against `AuthorizationCodeStore.markReused`, which runs
+    /// before the reuse's family revocation, so a family created here is always seen by it.
+    func exchange(codeHash: String, family: UUID, refresh: NewRefreshToken, now: Date) async throws -> Bool {
+        if isPostgres {
+            let rows = try await database.rows(ExchangeCode.self, [.date(now), .text(codeHash), .uuid(family), .text(refresh.hash),
+                                                                   .date(refresh.expiresAt)])
+            return try rows.first?.decode(column: "exchanged", as: Int.self) == 1
+        }
+        return try await database.guardedTransaction { db in
+            let sql = db as! any SQLDatabase
+            guard let code = try await sql.update("authorization_codes").set("used_at", to: now)
+                .where("code_hash", .equal, codeHash).where("used_at", .is, SQLLiteral.null)
+                .returning("application_id", "user_id", "authorization_id", "scopes", "auth_time", "sid").first()
+            else { return false }
+            let clientID = try code.decode(column: "application_id", as: String.self)
+            let authorizationID = try code.decode(column: "authorization_id", as: UUID.self)
+            _ = try await db.rows(InsertFamily.self, [
+                .uuid(family), .text(clientID), .uuid(try code.decode(column: "user_id", as: UUID.self)), .uuid(authorizationID),
+                .text(codeHash), .text("authorization_code"), .date(now),
+                try code.decode(column: "auth_time", as: Date?.self).map(HotBind.date) ?? .null,
+                .text(try code.decode(column: "sid", as: String?.self)),
+            ])
+            _ = try await db.rows(InsertRefreshToken.self, [.text(refresh.hash), .uuid(family), .text(clientID),
+                                                            .text(try code.decode(column: "scopes", as: String.self)), .date(now),
+                                                            .date(refresh.expiresAt)])
+            try await sql.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
+            return true
+        }
+    }
+
+    /// The rotated token's family as read by the rotation, and whether a successor was stored.
+    struct Rotated {
+        let familyID: UUID
+        /// The family's columns (`familyColumns`).
+        let family: any SQLRow
+        /// The used token's scope, which its successor keeps.
+        let scopes: String
+        let successorStored: Bool
+    }
+
+    /// Uses `tokenHash` up if it is `clientID`'s, unexpired and unused, and stores `successor`
+    /// in its family (with the used token's scope) unless the family is revoked; the family's
+    /// authorization is marked used. nil: no such live, unused token.
+    func rotate(tokenHash: String, clientID: String, successor: NewRefreshToken, now: Date) async throws -> Rotated? {
+        if isPostgres {
+            guard let row = try await database.rows(RotateRefreshToken.self, [.date(now), .text(tokenHash), .text(clientID),
+                                                                              .text(successor.hash), .date(successor.expiresAt)]).first
+            else { return nil }
+            let revoked = try row.decode(column: "revoked_at", as: Date?.self) != nil
+            return Rotated(familyID: try row.decode(column: "id", as: UUID.self), family: row,
+                           scopes: try row.decode(column: "scopes", as: String.self), successorStored: !revoked)
+        }
+        return try await database.guardedTransaction { db in
+            guard let used = try await db.rows(UseRefreshToken.self, [.date(now), .text(tokenHash), .text(clientID)]).first,
+                  let family = try await db.rows(RefreshFamily.self, [.uuid(try used.decode(column: "family_id", as: UUID.self))]).first
+            else { return nil }
+            let familyID = try family.decode(column: "id", as: UUID.self)
+            let scopes = try used.decode(column: "scopes", as: String.self)
+            guard try family.decode(column: "revoked_at", as: Date?.self) == nil else {
+                return Rotated(familyID: familyID, family: family, scopes: scopes, successorStored: false)
+            }
+            _ = try await db.rows(InsertRefreshToken.self, [.text(successor.hash), .uuid(familyID), .text(clientID), .text(scopes),
+                                                            .date(now), .date(successor.expiresAt)])
+            if let authorizationID = try family.decode(column: "authorization_id", as: UUID?.self) {
+                try await (db as! any SQLDatabase).update(Authorization.schema).set("last_used_at", to: now)
+                    .where("id", .equal, authorizationID).run()
+            }
+            return Rotated(familyID: familyID, family: family, scopes: scopes, successorStored: true)
+        }
+    }
+
+    /// A rotated token's family and user, as `FluentOAuthStore` turns them into a record.
+    private static let familyColumns = """
+        f.id, f.user_id, f.authorization_id, f.revoked_at, f.auth_time, f.sid, u.username, u.email, u.updated_at, u.kind
+        """
+
+    enum InsertFamily: HotQuery {
+        static let sql = """
+            INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """
+    }
+
+    private enum InsertRefreshToken: HotQuery {
+        static let sql = """
+            INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """
+    }
+
+    /// Uses the token up: one conditional UPDATE, so of concurrent uses exactly one wins.
+    enum UseRefreshToken: HotQuery {
+        static let sql = """
+            UPDATE refresh_tokens SET used_at = $1
+            WHERE token_hash = $2 AND application_id = $3 AND used_at IS NULL AND (expires_at IS NULL OR expires_at > $1)
+            RETURNING family_id, scopes
+            """
+    }
+
+    private enum RefreshFamily: HotQuery {
+        static let sql = """
+            SELECT \(TokenFamilyStore.familyColumns) FROM token_families f LEFT JOIN users u ON u.id = f.user_id WHERE f.id = $1
+            """
+    }
+
+    /// PostgreSQL only: `UseRefreshToken`, the successor and the authorization's last use in
+    /// one statement. The sub-statements share one snapshot; the successor's foreign key is
+    /// checked at the statement's end.
+    private enum RotateRefreshToken: HotQuery {
+        static let sql = """
+            WITH used AS (
+              UPDATE refresh_tokens SET used_at = $1
+              WHERE token_hash = $2 AND application_id = $3 AND used_at IS NULL AND (expires_at IS NULL OR expires_at > $1)
+              RETURNING family_id, scopes
+            ), family AS (
+              SELECT \(TokenFamilyStore.familyColumns), used.scopes
+              FROM used JOIN token_families f ON f.id = used.family_id LEFT JOIN users u ON u.id = f.user_id
+            ), successor AS (
+              INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
+              SELECT $4::text, id, $3, scopes, $1, $5::timestamptz FROM family WHERE revoked_at IS NULL
+            ), touched AS (
+              UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM family WHERE revoked_at IS NULL)
+            )
+            SELECT * FROM family
+            """
+    }
+
+    /// PostgreSQL only: the code used up, its family, first refresh token and the
+    /// authorization's last use in one statement.
+    private enum ExchangeCode: HotQuery {
+        static let sql = """
+            WITH code AS (
+              UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL
+              RETURNING application_id, user_id, authorization_id, scopes, auth_time, sid
+            ), family AS (
+              INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
+              SELECT $3::uuid, application_id, user_id, authorization_id, $2, 'authorization_code', $1, auth_time, sid FROM code
+            ), refresh AS (
+              INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
+              SELECT $4::text, $3::uuid, application_id, scopes, $1, $5::timestamptz FROM code
+            ), touched AS (
+              UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM code)
+            )
+            SELECT count(*)::int AS exchanged FROM code
+            """
+    }
+}
