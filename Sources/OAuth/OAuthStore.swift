@@ -184,6 +184,8 @@ public protocol OAuthStore: Sendable {
     /// scope (RFC 6749 §6: "identical to that of the refresh token included by the client").
     func rotateRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption
     func revokeFamily(_ familyID: String) async throws
+    /// The access or refresh token `token` is, if it is one of ours (RFC 7009 §2.1, RFC 7662 §2.2).
+    func describe(_ token: String, now: Date) async throws -> TokenDescription?
 
     /// The password grant's user check, with the sign-in throttle (SPEC §5.2).
     func authenticateUser(login: String, password: String) async throws -> OAuthUser?

@@ -1,21 +1,25 @@
 import Foundation
 
-/// `POST /oauth2/token` (RFC 6749 §3.2): authenticates the client, then hands the request to
-/// its grant. Each grant is in `Grants/`.
+/// The endpoints a client authenticates to: `POST /oauth2/token` (RFC 6749 §3.2), revocation
+/// (RFC 7009, `Introspection.swift`) and introspection (RFC 7662). One value per request does
+/// both the client authentication (`ClientAuthentication.swift`) and the grant (`Grants/`).
 public struct TokenEndpoint: Sendable {
     public let store: any OAuthStore
     public let now: Date
     /// Issues ID tokens for grants whose scope holds `openid`; nil serves plain OAuth.
     public let openID: OpenIDProvider?
+    /// What failed client authentications cost (nil: nothing beyond the error).
+    public let policy: (any ClientAuthenticationPolicy)?
 
-    public init(store: any OAuthStore, now: Date, openID: OpenIDProvider? = nil) {
+    public init(store: any OAuthStore, now: Date, openID: OpenIDProvider? = nil, policy: (any ClientAuthenticationPolicy)? = nil) {
         self.store = store
         self.now = now
         self.openID = openID
+        self.policy = policy
     }
 
     public func handle(credentials: ClientCredentials, request: TokenRequest) async throws -> TokenResponse {
-        try await handle(request, for: try await authenticate(credentials))
+        try await handle(request, for: try await authenticate(credentials, at: .token))
     }
 
     /// The grant, for a client already authenticated.
@@ -51,34 +55,10 @@ public struct TokenEndpoint: Sendable {
         response.id_token = try await openID.signer.sign(claims, algorithm: client.idTokenAlgorithm)
         return response
     }
-
-    /// RFC 6749 §2.3 and §3.2.1: confidential clients prove themselves with their secret; public
-    /// clients send only `client_id` and must not send a secret.
-    public func authenticate(_ credentials: ClientCredentials) async throws -> OAuthClient {
-        guard credentials.clientID.count <= 64,
-              let found = try await store.client(id: credentials.clientID, presenting: credentials.secret, now: now)
-        else {
-            throw OAuthError.unknownClient
-        }
-        let client = found.client
-        if client.confidential {
-            guard credentials.secret != nil, found.secretMatches else {
-                throw OAuthError(.invalidClient, "Client authentication failed.")
-            }
-        } else if credentials.secret != nil {
-            throw OAuthError(.invalidClient, "This is a public client: it has no secret.")
-        }
-        return client
-    }
 }
 
 /// Tokens a grant issued, and the grant they were issued for.
 struct Issued: Sendable {
     let response: TokenResponse
     let grant: Grant
-}
-
-extension OAuthError {
-    /// No such client: nobody's credentials were tried (callers log no security event for it).
-    public static let unknownClient = OAuthError(.invalidClient, "Unknown client.")
 }

@@ -120,6 +120,14 @@ actor InMemoryStore: OAuthStore {
                                             revoked: revoked, openID: record.openID, successor: successor))
     }
 
+    /// Refresh tokens only: the in-memory access tokens are not self-describing.
+    func describe(_ token: String, now: Date) async throws -> TokenDescription? {
+        guard let (record, used) = refreshTokens[token] else { return nil }
+        return TokenDescription(kind: .refresh, familyID: record.familyID, clientID: record.clientID, scope: record.scopes.description,
+                                issuedAt: Sample.now, expiresAt: nil, subject: record.userID ?? record.clientID, username: nil,
+                                issuer: "https://gatehouse.test", live: !used && !revokedFamilies.contains(record.familyID))
+    }
+
     func accessToken(for grant: Grant, familyID: String, refreshToken: String, now: Date) async throws -> TokenResponse {
         counter += 1
         issued.append(grant)

@@ -30,7 +30,7 @@ struct AccessTokenClaims: JWTPayload, Equatable {
 /// `JWTKeyCollection`, an actor: every verify of the process queued on it, scripts/bench).
 final class AccessTokens: Sendable {
     let ring: SigningKeyRing
-    private let issuer: String
+    let issuer: String
     private let ttl: Int
     /// The JOSE header each key writes, already base64url, and back: verifying our own tokens
     /// skips the header's JSON; anything else is decoded and checked.

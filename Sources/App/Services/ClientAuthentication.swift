@@ -24,26 +24,30 @@ enum ClientAuthenticationThrottle {
     }
 }
 
-extension Request {
-    /// Client authentication for the token, revocation and introspection endpoints (RFC 6749
-    /// §2.3), with `ClientAuthenticationThrottle`: the store reads the window with the client
-    /// (`FluentOAuthStore.client(id:presenting:now:)`), failures are counted here and in the
-    /// metrics.
-    func authenticateClient(_ credentials: ClientCredentials, endpoint: String) async throws -> OAuthClient {
-        do {
-            return try await TokenEndpoint(store: oauthStore(), now: Date()).authenticate(credentials)
-        } catch let error as OAuthError where error.code == .invalidClient {
-            metrics.clientAuthenticationFailed(endpoint: endpoint)
-            // Made-up client ids cost no row in the event log (SPEC §7: anonymous requests cost little).
-            if error != .unknownClient { await recordSecurityEvent(.clientAuthenticationFailure, clientID: credentials.clientID) }
-            // The count comes back from the same upsert, so concurrent failures cannot all
-            // slip under the limit between the store's read and this one.
-            let bucket = ClientAuthenticationThrottle.bucket(clientID: credentials.clientID, address: clientAddress)
-            let window = try await RateLimiter(database: db).hit(bucket, ClientAuthenticationThrottle.rule)
-            if window.hits > ClientAuthenticationThrottle.rule.limit {
-                throw RateLimited.clientAuthentication(retryAfter: window.retryAfter)
-            }
-            throw error
+/// The core's `ClientAuthenticationPolicy` for one request: every failure is counted in the
+/// metrics and in the address's window (`ClientAuthenticationThrottle`), and recorded as a
+/// security event unless nobody's secret was tried. Past the limit it throws `RateLimited`.
+struct ThrottledClientAuthentication: ClientAuthenticationPolicy {
+    let request: Request
+
+    func failed(_ credentials: ClientCredentials, _ error: OAuthError, at endpoint: ClientEndpoint) async throws {
+        request.metrics.clientAuthenticationFailed(endpoint: endpoint.rawValue)
+        // Made-up client ids cost no row in the event log (SPEC §7: anonymous requests cost little).
+        if error != .unknownClient { await request.recordSecurityEvent(.clientAuthenticationFailure, clientID: credentials.clientID) }
+        // The count comes back from the same upsert, so concurrent failures cannot all slip
+        // under the limit between the store's read (with the client) and this one.
+        let bucket = ClientAuthenticationThrottle.bucket(clientID: credentials.clientID, address: request.clientAddress)
+        let window = try await RateLimiter(database: request.db).hit(bucket, ClientAuthenticationThrottle.rule)
+        if window.hits > ClientAuthenticationThrottle.rule.limit {
+            throw RateLimited.clientAuthentication(retryAfter: window.retryAfter)
         }
+    }
+}
+
+extension Request {
+    /// The token, revocation and introspection endpoints of this request: one value does the
+    /// client authentication and the grant.
+    var tokenEndpoint: TokenEndpoint {
+        TokenEndpoint(store: oauthStore(), now: Date(), openID: openIDProvider, policy: ThrottledClientAuthentication(request: self))
     }
 }

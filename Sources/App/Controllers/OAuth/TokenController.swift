@@ -11,13 +11,14 @@ struct TokenController {
             usedBasic = credentials.usedBasic
             req.corsClientID = credentials.clientID
             let request = try TokenRequest.parse(parameters)
+            let endpoint = req.tokenEndpoint
             let client: OAuthClient
             do {
-                client = try await req.authenticateClient(credentials, endpoint: "token")
+                client = try await endpoint.authenticate(credentials, at: .token)
             } catch let limited as RateLimited {
                 return OAuthJSON.tooManyRequests(limited, .invalidClient)
             }
-            let response = try await TokenEndpoint(store: req.oauthStore(), now: Date(), openID: req.openIDProvider).handle(request, for: client)
+            let response = try await endpoint.handle(request, for: client)
             req.metrics.tokenIssued(grantType: request.grantType)
             return try OAuthJSON.response(response, status: .ok)
         } catch let error as OAuthError {

@@ -1,0 +1,33 @@
+import Fluent
+import OAuth
+import SQLKit
+import Vapor
+
+/// What a presented token is, for revocation (RFC 7009) and introspection (RFC 7662): a JWT
+/// access token of ours, or one of our opaque refresh tokens; the rules are the core's.
+extension FluentOAuthStore {
+    func describe(_ token: String, now: Date) async throws -> TokenDescription? {
+        if token.split(separator: ".").count == 3 {
+            // A verified signature proves who wrote the claims; the family row says if they still hold.
+            guard let claims = try await tokens.claimsIfValid(token), UUID(uuidString: claims.fid) != nil else { return nil }
+            let live = try await families.liveFamily(of: claims)
+            return TokenDescription(
+                kind: .access, familyID: claims.fid, clientID: claims.client_id, scope: claims.scope, issuedAt: claims.iat.value,
+                expiresAt: claims.exp.value, subject: claims.sub.value, username: live?.user?.username, audience: claims.aud.value,
+                issuer: claims.iss.value, tokenID: claims.jti.value, live: live != nil)
+        }
+        guard token.count <= 128, let row = try await sql.select()
+            .columns("family_id", "application_id", "scopes", "created_at", "expires_at", "used_at")
+            .from("refresh_tokens").where("token_hash", .equal, Secrets.sha256Hex(token)).first()
+        else { return nil }
+        let family = try row.decode(column: "family_id", as: UUID.self)
+        let clientID = try row.decode(column: "application_id", as: String.self)
+        let expiresAt = try row.decode(column: "expires_at", as: Date?.self)
+        let unused = try row.decode(column: "used_at", as: Date?.self) == nil && (expiresAt ?? .distantFuture) > now
+        let live = unused ? try await families.liveFamily(family) : nil
+        return TokenDescription(
+            kind: .refresh, familyID: family.uuidString, clientID: clientID, scope: try row.decode(column: "scopes", as: String.self),
+            issuedAt: try row.decode(column: "created_at", as: Date.self), expiresAt: expiresAt,
+            subject: live?.userID?.uuidString.lowercased() ?? clientID, username: live?.user?.username, issuer: tokens.issuer, live: live != nil)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Which endpoint authenticated a client (the failure policy counts and labels by it).
+public enum ClientEndpoint: String, Sendable {
+    case token
+    case revocation = "revoke"
+    case introspection = "introspect"
+}
+
+/// What the server does about failed client authentications (RFC 6749 §10.10: guard against
+/// guessing): counting, throttling, recording. Injected: the protocol rule is that a failure
+/// is reported; the policy (SPEC §7's limits) is the server's. It may throw instead of the
+/// failure (a rate limit). It sees `OAuthError.unknownClient` too: no client, nobody's secret.
+public protocol ClientAuthenticationPolicy: Sendable {
+    func failed(_ credentials: ClientCredentials, _ error: OAuthError, at endpoint: ClientEndpoint) async throws
+}
+
+extension TokenEndpoint {
+    /// RFC 6749 §2.3 and §3.2.1: confidential clients prove themselves with one of their live
+    /// secrets (SPEC §3.4: a reset keeps the old one for its grace period); public clients send
+    /// only `client_id` and must not send a secret. Failures go to the policy.
+    public func authenticate(_ credentials: ClientCredentials, at endpoint: ClientEndpoint = .token) async throws -> OAuthClient {
+        do {
+            return try await check(credentials)
+        } catch let error as OAuthError where error.code == .invalidClient {
+            try await policy?.failed(credentials, error, at: endpoint)
+            throw error
+        }
+    }
+
+    private func check(_ credentials: ClientCredentials) async throws -> OAuthClient {
+        guard credentials.clientID.count <= 64,
+              let found = try await store.client(id: credentials.clientID, presenting: credentials.secret, now: now)
+        else {
+            throw OAuthError.unknownClient
+        }
+        let client = found.client
+        if client.confidential {
+            guard credentials.secret != nil, found.secretMatches else {
+                throw OAuthError(.invalidClient, "Client authentication failed.")
+            }
+        } else if credentials.secret != nil {
+            throw OAuthError(.invalidClient, "This is a public client: it has no secret.")
+        }
+        return client
+    }
+}
+
+extension OAuthError {
+    /// No such client: nobody's credentials were tried (no security event is recorded for it).
+    public static let unknownClient = OAuthError(.invalidClient, "Unknown client.")
+}
