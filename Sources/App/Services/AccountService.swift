@@ -28,18 +28,19 @@ struct AccountService {
         errors["username"] = AccountRules.usernameProblem(username)
         errors["email"] = AccountRules.emailProblem(email)
         errors["password"] = AccountRules.passwordProblem(input.password)
-        if errors["username"] == nil, try await User.query(on: database).filter(\.$username == username).first() != nil {
+        let users = UserStore(database: database)
+        if errors["username"] == nil, try await users.isUsernameTaken(username) {
             errors["username"] = "That username is taken."
         }
-        if errors["email"] == nil, try await User.query(on: database).filter(\.$email == email).first() != nil {
+        if errors["email"] == nil, try await users.isEmailTaken(email) {
             errors["email"] = "An account with that email already exists."
         }
         guard errors.isEmpty else { return .invalid(errors) }
 
         let user = User(username: username, email: email, passwordHash: try await passwords.hash(input.password), kind: kind)
         do {
-            try await user.create(on: database)
-        } catch let error as any DatabaseError where error.isConstraintFailure {
+            try await users.create(user)
+        } catch is UserStore.Taken {
             // Two registrations raced past the checks above; the unique indexes decide.
             return .invalid(["username": "That username or email is taken."])
         }
@@ -48,11 +49,7 @@ struct AccountService {
 
     /// The account a sign-in names: `login` is a username or an email address (SPEC §2).
     func findAccount(login: String) async throws -> User? {
-        let key = login.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        return try await User.query(on: database)
-            .group(.or) { $0.filter(\.$username == key).filter(\.$email == key) }
-            .filter(\.$kind != .bot)
-            .first()
+        try await UserStore(database: database).person(login: login.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())
     }
 
     /// Checks `password` for `user`; for no user it spends the same time, so unknown names
@@ -80,17 +77,14 @@ struct AccountService {
             errors["current_password"] = "That is not your current password."
         }
         guard errors.isEmpty else { return errors }
-        user.passwordHash = try await passwords.hash(new)
+        let hash = try await passwords.hash(new)
         let userID = try user.requireID()
         try await database.guardedTransaction { db in
-            try await user.save(on: db)
-            var others = BrowserSession.query(on: db).filter(\.$user.$id == userID)
-            if let sessionID { others = others.filter(\.$id != sessionID) }
-            try await others.delete()
+            try await UserStore(database: db).setPasswordHash(hash, of: user)
+            try await SessionStore(database: db).deleteAll(of: userID, except: sessionID)
             // Tokens granted under the old password stop working too: apps must come back
             // through /authorize (silently, with prompt=none, while their authorization stands).
-            try await TokenFamily.query(on: db).filter(\.$userID == userID).filter(\.$revokedAt == nil)
-                .set(\.$revokedAt, to: Date()).update()
+            try await TokenFamilyStore(database: db).revokeAll(of: userID)
         }
         return [:]
     }

@@ -20,7 +20,7 @@ struct ApplicationChangePlan {
         }
         for (field, value, current) in [("terms_of_service_url", changes.termsOfServiceURL, app.termsOfServiceURL),
                                         ("privacy_policy_url", changes.privacyPolicyURL, app.privacyPolicyURL)] {
-            guard let value else { continue }
+            guard let value = value.optional else { continue }
             let cleaned = value?.trimmingCharacters(in: .whitespaces)
             let new = (cleaned?.isEmpty ?? true) ? nil : cleaned
             if let new, let p = ApplicationRules.policyURLProblem(new, path: field) { problems.append(p); continue }
@@ -46,7 +46,7 @@ struct ApplicationChangePlan {
         change("bot_public", "bot_public", changes.botPublic, current: app.botPublic)
         change("bot_require_code_grant", "bot_require_code_grant", changes.botRequireCodeGrant, current: app.botRequireCodeGrant)
 
-        if let icon = changes.icon {
+        if let icon = changes.icon.optional {
             if let data = icon {
                 switch IconInspector.inspect(data) {
                 case .success(let image):

@@ -1,7 +1,6 @@
 import Crypto
 import Fluent
 import OAuth
-import SQLKit
 import Vapor
 
 /// The application writes besides create and update: secret reset, bot, delete, transfer. Each
@@ -14,19 +13,18 @@ extension ApplicationService {
         let app = try await find(id)
         guard !app.personal else { throw Failure.notFound }
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
-        guard let newOwner = try await User.find(newOwnerID, on: database), newOwner.kind != .bot else {
+        guard let newOwner = try await UserStore(database: database).find(newOwnerID), newOwner.kind != .bot else {
             throw Failure.invalid([FieldProblem(path: "new_owner_id", code: "UNKNOWN_USER", message: "No such user.")])
         }
-        let owned = try await ClientApplication.query(on: database)
-            .filter(\.$owner.$id == newOwnerID).filter(\.$personal == false).count()
-        guard owned < ApplicationRules.maxApplications else { throw Failure.limitReached }
+        guard try await store.count(ownedBy: newOwnerID) < ApplicationRules.maxApplications else { throw Failure.limitReached }
         let secret = app.confidential ? Secrets.random256() : nil
         try await versionedWrite(app, expectedVersion: expectedVersion, action: "transfer",
                                  fields: secret == nil ? ["owner_id"] : ["owner_id", "client_secret"],
                                  set: [("owner_id", newOwnerID)], before: nil) { tx in
             guard let secret else { return }
-            try await (tx as! any SQLDatabase).delete(from: ClientSecret.schema).where("application_id", .equal, id).run()
-            try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
+            let store = ApplicationStore(database: tx)
+            try await store.deleteSecrets(id)
+            try await store.addSecret(id, secret)
         }
         try await SecurityEvents(database: database).record(.ownershipTransfer, userID: actor.id, clientID: id, address: address)
         return Outcome(application: try await find(id), clientSecret: secret)
@@ -51,19 +49,14 @@ extension ApplicationService {
         let date = now()
         let fields = gracePeriod > 0 ? ["client_secret", "old secret valid \(gracePeriod)s"] : ["client_secret"]
         try await versionedWrite(app, expectedVersion: expectedVersion, action: "secret.reset", fields: fields, set: []) { tx in
-            let sql = tx as! any SQLDatabase
+            let store = ApplicationStore(database: tx)
             if gracePeriod == 0 {
-                try await sql.delete(from: ClientSecret.schema).where("application_id", .equal, id).run()
+                try await store.deleteSecrets(id)
             } else {
                 // Old secrets live on for the grace period, never longer than they already would.
-                let until = date.addingTimeInterval(TimeInterval(gracePeriod))
-                try await sql.update(ClientSecret.schema)
-                    .set("expires_at", to: until)
-                    .where("application_id", .equal, id)
-                    .where { $0.where("expires_at", .is, SQLLiteral.null).orWhere("expires_at", .greaterThan, until) }
-                    .run()
+                try await store.expireSecrets(id, at: date.addingTimeInterval(TimeInterval(gracePeriod)))
             }
-            try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
+            try await store.addSecret(id, secret)
         }
         try await SecurityEvents(database: database).record(.secretReset, userID: actor.id, clientID: id, address: address)
         return Outcome(application: try await find(id), clientSecret: secret)
@@ -84,8 +77,8 @@ extension ApplicationService {
         try await versionedWrite(app, expectedVersion: expectedVersion, action: "bot.add", fields: ["bot"], set: [("bot_user_id", botID)], before: { tx in
             // The bot row must exist before the application points at it (foreign key).
             do {
-                try await User(id: botID, username: username, email: nil, passwordHash: nil, kind: .bot).create(on: tx)
-            } catch let error as any DatabaseError where error.isConstraintFailure {
+                try await UserStore(database: tx).create(User(id: botID, username: username, email: nil, passwordHash: nil, kind: .bot))
+            } catch is UserStore.Taken {
                 throw Failure.invalid([FieldProblem(path: "username", code: "USERNAME_TAKEN", message: "That username is taken.")])
             }
         })
@@ -99,14 +92,8 @@ extension ApplicationService {
         if let expectedVersion, app.version != expectedVersion { throw Failure.versionConflict(current: app) }
         do {
             try await database.guardedTransaction { tx in
-                let sql = tx as! any SQLDatabase
-                var statement = sql.delete(from: ClientApplication.schema).where("id", .equal, id)
-                if let expectedVersion { statement = statement.where("version", .equal, expectedVersion) }
-                let deleted = try await statement.returning("id").all()
-                guard !deleted.isEmpty else { throw StaleVersion() }
-                if let botID = app.$bot.id {
-                    try await sql.delete(from: User.schema).where("id", .equal, botID).run()
-                }
+                guard try await ApplicationStore(database: tx).delete(id, expectedVersion: expectedVersion) else { throw StaleVersion() }
+                if let botID = app.$bot.id { try await UserStore(database: tx).delete(botID) }
             }
         } catch is StaleVersion {
             throw try await conflictOrGone(id)
@@ -123,11 +110,8 @@ extension ApplicationService {
 
     func renameBot(_ botID: UUID, to username: String, on tx: any Database) async throws {
         do {
-            try await (tx as! any SQLDatabase).update(User.schema)
-                .set("username", to: username)
-                .where("id", .equal, botID)
-                .run()
-        } catch let error as any DatabaseError where error.isConstraintFailure {
+            try await UserStore(database: tx).rename(botID, to: username)
+        } catch is UserStore.Taken {
             throw Failure.invalid([FieldProblem(path: "username", code: "USERNAME_TAKEN", message: "That username is taken.")])
         }
     }

@@ -1,12 +1,12 @@
 import Crypto
 import Fluent
 import OAuth
-import SQLKit
 import Vapor
 
 /// Every rule about applications (SPEC §3.1–§3.2) lives here, shared by the console and the
-/// REST API. Each write is one conditional `UPDATE … WHERE id = ? AND version = ?` that bumps
-/// the version; the writes that go with it and the audit entry share its transaction.
+/// REST API; the SQL is `ApplicationStore`'s. Each write is one conditional
+/// `UPDATE … WHERE id = ? AND version = ?` that bumps the version; the writes that go with it
+/// and the audit entry share its transaction.
 struct ApplicationService: Sendable {
     let database: any Database
     /// Who acts: the owner, or an administrator (SPEC §3.4 admin API).
@@ -52,7 +52,7 @@ struct ApplicationService: Sendable {
         let clientSecret: String?
     }
 
-    private var sql: any SQLDatabase { database as! any SQLDatabase }
+    var store: ApplicationStore { ApplicationStore(database: database) }
 
     // MARK: Creating
 
@@ -86,8 +86,13 @@ struct ApplicationService: Sendable {
         let key = Curve25519.Signing.PrivateKey()
         let date = now()
         let secret = input.confidential ? Secrets.random256() : nil
+        let row = ApplicationStore.NewRow(
+            id: id, ownerID: ownerID, name: name, description: input.description, confidential: input.confidential, personal: input.personal,
+            redirectURIs: input.redirectURIs, postLogoutRedirectURIs: input.postLogoutRedirectURIs,
+            idTokenAlgorithm: input.idTokenSignedResponseAlg, verifyKey: key.publicKey.rawRepresentation.hexString,
+            privateKey: key.rawRepresentation.hexString, at: date)
         try await database.guardedTransaction { tx in
-            let sql = tx as! any SQLDatabase
+            let store = ApplicationStore(database: tx)
             if !input.personal {
                 // Counted inside the transaction: a creation that fails gives its count back.
                 let rule = RateLimiter.Rule.applicationCreation
@@ -96,30 +101,10 @@ struct ApplicationService: Sendable {
                     throw RateLimited(retryAfter: window.retryAfter, message: "You can create \(rule.limit) applications an hour. Try again later.")
                 }
             }
-            // The 25-application limit is checked by the INSERT itself, so two concurrent
-            // creations cannot both slip under it.
-            let inserted = try await sql.raw("""
-                INSERT INTO applications (id, owner_id, name, description, bot_public, bot_require_code_grant,
-                    confidential, personal, redirect_uris, post_logout_redirect_uris, id_token_signed_response_alg,
-                    verify_key, interactions_private_key, version, created_at, updated_at)
-                SELECT \(bind: id), \(bind: ownerID), \(bind: name), \(bind: input.description), \(bind: false), \(bind: false),
-                    \(bind: input.confidential), \(bind: input.personal), \(bind: ClientApplication.joinRedirectURIs(input.redirectURIs)),
-                    \(bind: ClientApplication.joinRedirectURIs(input.postLogoutRedirectURIs)), \(bind: input.idTokenSignedResponseAlg),
-                    \(bind: key.publicKey.rawRepresentation.hexString), \(bind: key.rawRepresentation.hexString), 1, \(bind: date), \(bind: date)
-                WHERE (SELECT COUNT(*) FROM applications WHERE owner_id = \(bind: ownerID) AND personal = \(bind: input.personal))
-                    < \(bind: input.personal ? 1 : ApplicationRules.maxApplications)
-                RETURNING id
-                """).first()
-            guard inserted != nil else { throw Failure.limitReached }
-            if !more.set.isEmpty {
-                var update = sql.update(ClientApplication.schema)
-                for (column, value) in more.set { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }
-                try await update.where("id", .equal, id).run()
-            }
-            if let icon = more.newIcon { try await ApplicationIcon(applicationID: id, image: icon).create(on: tx) }
-            if let secret {
-                try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
-            }
+            guard try await store.insert(row, limit: input.personal ? 1 : ApplicationRules.maxApplications) else { throw Failure.limitReached }
+            try await store.set(id, more.set)
+            if let icon = more.newIcon { try await store.addIcon(id, icon) }
+            if let secret { try await store.addSecret(id, secret) }
             try await AuditLogStore(database: tx).record(applicationID: id, actor: actor, action: "create",
                                  fields: ["name", "description", "redirect_uris", "confidential", "post_logout_redirect_uris",
                                           "id_token_signed_response_alg"] + more.fields,
@@ -130,18 +115,18 @@ struct ApplicationService: Sendable {
 
     // MARK: Updating
 
-    /// A partial update (SPEC §3.4 PATCH); nil leaves a field alone. For the URLs and the icon,
-    /// `.some(nil)` clears them.
+    /// A partial update (SPEC §3.4 PATCH); nil leaves a field alone. The URLs and the icon can
+    /// also be cleared (`FieldChange`). Built by `ApplicationChangeDecoder`.
     struct Changes {
         var name: String?
         var description: String?
-        var termsOfServiceURL: String??
-        var privacyPolicyURL: String??
+        var termsOfServiceURL: FieldChange<String> = .absent
+        var privacyPolicyURL: FieldChange<String> = .absent
         var redirectURIs: [String]?
         var confidential: Bool?
         var botPublic: Bool?
         var botRequireCodeGrant: Bool?
-        var icon: Data??
+        var icon: FieldChange<Data> = .absent
         var botUsername: String?
         var postLogoutRedirectURIs: [String]?
         var idTokenSignedResponseAlg: String?
@@ -164,18 +149,16 @@ struct ApplicationService: Sendable {
         let iconChanged = fields.contains("icon")
         let (iconToStore, rename, botID) = (newIcon, botRename, app.$bot.id)
         try await versionedWrite(app, expectedVersion: expectedVersion, action: "update", fields: fields, set: set) { tx in
-            if iconChanged {
-                try await ApplicationIcon.query(on: tx).filter(\.$application.$id == id).delete()
-                if let iconToStore { try await ApplicationIcon(applicationID: id, image: iconToStore).create(on: tx) }
-            }
+            let store = ApplicationStore(database: tx)
+            if iconChanged { try await store.replaceIcon(id, with: iconToStore) }
             if let rename, let botID {
                 try await renameBot(botID, to: rename, on: tx)
             }
             // A public client has no secret.
             if becamePublic {
-                try await ClientSecret.query(on: tx).filter(\.$application.$id == id).delete()
+                try await store.deleteSecrets(id)
             } else if let secret {
-                try await ClientSecret(applicationID: id, secretHash: Secrets.sha256Hex(secret)).create(on: tx)
+                try await store.addSecret(id, secret)
             }
         }
         return Outcome(application: try await find(id), clientSecret: secret)
@@ -197,16 +180,7 @@ struct ApplicationService: Sendable {
         do {
             try await database.guardedTransaction { tx in
                 try await before?(tx)
-                var update = (tx as! any SQLDatabase).update(ClientApplication.schema)
-                for (column, value) in set { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }
-                let row = try await update
-                    .set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
-                    .set("updated_at", to: date)
-                    .where("id", .equal, id)
-                    .where("version", .equal, expectedVersion)
-                    .returning("version")
-                    .first()
-                guard row != nil else { throw StaleVersion() }
+                guard try await ApplicationStore(database: tx).update(id, expectedVersion: expectedVersion, set, at: date) else { throw StaleVersion() }
                 try await after?(tx)
                 try await AuditLogStore(database: tx).record(applicationID: id, actor: actor, action: action, fields: fields,
                                      versionBefore: expectedVersion, versionAfter: expectedVersion + 1, at: date)

@@ -1,6 +1,5 @@
 import OAuth
 import Fluent
-import SQLKit
 import Vapor
 
 /// The browser session of one request, loaded lazily: routes that never look at it (static files,
@@ -27,7 +26,7 @@ final class SessionState: @unchecked Sendable {
     }
 }
 
-/// Creates, finds, rotates and ends browser sessions (SPEC §2).
+/// Creates, finds, rotates and ends browser sessions (SPEC §2): the rules; `SessionStore` holds the SQL.
 struct BrowserSessions {
     static let cookieName = "gatehouse_session"
     static let signedInLifetime: TimeInterval = 30 * 86_400
@@ -42,30 +41,10 @@ struct BrowserSessions {
         if !state.loaded {
             state.loaded = true
             if let cookie = state.cookieValue, cookie.count <= 128 {
-                (state.record, state.user) = try await Self.load(idHash: Secrets.sha256Hex(cookie), on: request.db)
+                (state.record, state.user) = try await SessionStore(database: request.db).live(idHash: Secrets.sha256Hex(cookie))
             }
         }
         return state.record
-    }
-
-    /// The live session and its user in one query: every page needs both, and Fluent's eager
-    /// load took two queries and two model decodes (scripts/bench, perf).
-    private static func load(idHash: String, on database: any Database) async throws -> (BrowserSession?, User?) {
-        let row = try await database.rows(SessionWithUser.self, [.text(idHash), .date(Date())]).first
-        guard let row else { return (nil, nil) }
-        let userID = try row.decode(column: "user_id", as: UUID?.self)
-        let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                                    expiresAt: try row.decode(column: "expires_at", as: Date.self))
-        record.createdAt = try row.decode(column: "created_at", as: Date?.self)
-        record.$id.exists = true  // a stored row: delete() and update() work on it
-        guard let userID, let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "") else { return (record, nil) }
-        let user = User(id: userID, username: try row.decode(column: "username", as: String.self),
-                        email: try row.decode(column: "email", as: String?.self),
-                        passwordHash: try row.decode(column: "password_hash", as: String?.self), kind: kind)
-        user.createdAt = try row.decode(column: "user_created_at", as: Date?.self)
-        user.updatedAt = try row.decode(column: "user_updated_at", as: Date?.self)
-        user.$id.exists = true
-        return (record, user)
     }
 
     func user() async throws -> User? {
@@ -110,13 +89,13 @@ struct BrowserSessions {
     /// Signs `user` in under a new session id and a new CSRF token, ending the previous session:
     /// a session id an attacker planted before sign-in is worthless after it (session fixation).
     func signIn(_ user: User) async throws {
-        if let old = try await current() { try await old.delete(on: request.db) }
+        if let old = try await current() { try await SessionStore(database: request.db).delete(old) }
         _ = try await start(userID: try user.requireID(), lifetime: Self.signedInLifetime, persistentCookie: true)
         state.user = user
     }
 
     func signOut() async throws {
-        if let old = try await current() { try await old.delete(on: request.db) }
+        if let old = try await current() { try await SessionStore(database: request.db).delete(old) }
         state.record = nil
         state.user = nil
         state.newCookie = nil
@@ -128,7 +107,7 @@ struct BrowserSessions {
         let record = BrowserSession(
             idHash: Secrets.sha256Hex(cookie), userID: userID,
             csrfToken: Secrets.random256(), expiresAt: Date().addingTimeInterval(lifetime))
-        try await record.create(on: request.db)
+        try await SessionStore(database: request.db).create(record)
         state.record = record
         state.loaded = true
         state.newCookie = (cookie, persistentCookie ? Int(lifetime) : nil)
@@ -151,14 +130,4 @@ extension Request {
     }
 
     var sessions: BrowserSessions { BrowserSessions(request: self) }
-}
-
-/// Every page's first statement: the session and its user, in one join.
-private enum SessionWithUser: HotQuery {
-    static let sql = """
-        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at,
-               u.username, u.email, u.password_hash, u.kind, u.created_at AS user_created_at, u.updated_at AS user_updated_at
-        FROM sessions s LEFT JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.expires_at > $2
-        """
 }

@@ -166,8 +166,7 @@ struct FluentOAuthStore: OAuthStore {
     }
 
     func userKind(_ id: UUID) async throws -> User.Kind? {
-        try await sql.select().column("kind").from(User.schema).where("id", .equal, id).first()
-            .flatMap { User.Kind(rawValue: try $0.decode(column: "kind", as: String.self)) }
+        try await UserStore(database: database).kind(of: id)
     }
 
 }

@@ -88,7 +88,9 @@ extension Database {
             guard let number = Int(digits), binds.indices.contains(number - 1) else {
                 preconditionFailure("hot query placeholder $\(digits) has no bind")
             }
-            query.appendInterpolation(bind: binds[number - 1].sqlValue)
+            // NULL as a literal: a bound nil has a type (text), which PostgreSQL will not put in
+            // a timestamp or uuid column.
+            if case .null = binds[number - 1] { query.appendLiteral("NULL") } else { query.appendInterpolation(bind: binds[number - 1].sqlValue) }
             rest = rest[digits.endIndex...]
         }
         query.appendLiteral(String(rest))

@@ -16,6 +16,12 @@ struct TokenFamilyStore {
             .run()
     }
 
+    /// A password change revokes every grant the user made (SPEC §2).
+    func revokeAll(of userID: UUID) async throws {
+        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: Date())
+            .where("user_id", .equal, userID).where("revoked_at", .is, SQLLiteral.null).run()
+    }
+
     /// RFC 6749 §4.1.2: every family issued from a code presented twice.
     func revoke(issuedFromCodeHash codeHash: String) async throws {
         try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: Date())

@@ -109,8 +109,7 @@ struct ApplicationsAPIController {
     func renameBot(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsWrite)
         var fields = try req.jsonFields()
-        var changes = ApplicationService.Changes()
-        changes.botUsername = fields.string("username")
+        let changes = ApplicationChangeDecoder.decode(&fields, reading: [.username])
         let bodyVersion = fields.int("version")
         guard fields.problems.isEmpty else { return try APIResponses.failure(.invalid(fields.problems)) }
         do {

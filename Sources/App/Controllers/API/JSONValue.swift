@@ -41,6 +41,8 @@ struct JSONFields {
 
     init(_ object: [String: JSONValue]) { self.object = object }
 
+    mutating func report(_ problem: FieldProblem) { problems.append(problem) }
+
     private mutating func wrongType(_ key: String, _ expected: String) {
         problems.append(FieldProblem(path: key, code: "INVALID_TYPE", message: "\(key) must be \(expected)."))
     }

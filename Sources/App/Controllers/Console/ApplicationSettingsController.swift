@@ -50,11 +50,7 @@ struct ApplicationSettingsController {
 
     func general(req: Request) async throws -> Response {
         let form = try req.content.decode(GeneralForm.self)
-        var changes = ApplicationService.Changes()
-        changes.name = form.name ?? ""
-        changes.description = form.description ?? ""
-        changes.termsOfServiceURL = .some(form.terms_of_service_url)
-        changes.privacyPolicyURL = .some(form.privacy_policy_url)
+        let changes = try Self.changes(req, section: [.name, .description, .terms_of_service_url, .privacy_policy_url])
         return try await perform(req, section: "general", version: form.version, input: { forms in
             forms.general = .init(name: form.name ?? "", description: form.description ?? "",
                                   terms_of_service_url: form.terms_of_service_url ?? "", privacy_policy_url: form.privacy_policy_url ?? "")
@@ -70,8 +66,8 @@ struct ApplicationSettingsController {
 
     func uploadIcon(req: Request) async throws -> Response {
         let form = try req.content.decode(IconForm.self)
-        var changes = ApplicationService.Changes()
-        changes.icon = .some(form.icon.map { Data(buffer: $0.data) } ?? Data())
+        var fields = FormChangeFields(form: [:], sent: [.icon], files: ["icon": form.icon.map { Data(buffer: $0.data) } ?? Data()])
+        let changes = ApplicationChangeDecoder.decode(&fields, reading: [.icon])
         return try await perform(req, section: "general", version: form.version, input: { _ in }, compare: []) { service, id, version in
             try await service.update(id, expectedVersion: version, changes)
         }
@@ -80,7 +76,7 @@ struct ApplicationSettingsController {
     func removeIcon(req: Request) async throws -> Response {
         let form = try req.content.decode(VersionForm.self)
         var changes = ApplicationService.Changes()
-        changes.icon = .some(nil)
+        changes.icon = .null  // a button, not a field: the one change it makes
         return try await perform(req, section: "general", version: form.version, input: { _ in }, compare: []) { service, id, version in
             try await service.update(id, expectedVersion: version, changes)
         }
@@ -88,12 +84,9 @@ struct ApplicationSettingsController {
 
     func oauth2(req: Request) async throws -> Response {
         let form = try req.content.decode(OAuth2Form.self)
-        var changes = ApplicationService.Changes()
-        changes.confidential = ConsoleForms.checkbox(form.confidential)
-        changes.redirectURIs = ApplicationRules.redirectURIs(fromLines: form.redirect_uris ?? "")
-        // Older forms without the OpenID Connect fields leave them alone.
-        changes.postLogoutRedirectURIs = form.post_logout_redirect_uris.map(ApplicationRules.redirectURIs(fromLines:))
-        changes.idTokenSignedResponseAlg = form.id_token_signed_response_alg
+        // Older forms without the OpenID Connect fields leave them alone: they are read, not sent.
+        let changes = try Self.changes(req, section: [.confidential, .redirect_uris],
+                                       alsoReading: [.post_logout_redirect_uris, .id_token_signed_response_alg])
         return try await perform(req, section: "oauth2", version: form.version, input: { forms in
             forms.oauth2 = .init(redirect_uris: form.redirect_uris ?? "", confidential: ConsoleForms.checkbox(form.confidential),
                                  post_logout_redirect_uris: form.post_logout_redirect_uris ?? forms.oauth2.post_logout_redirect_uris,
@@ -139,10 +132,7 @@ struct ApplicationSettingsController {
 
     func updateBot(req: Request) async throws -> Response {
         let form = try req.content.decode(BotForm.self)
-        var changes = ApplicationService.Changes()
-        changes.botUsername = form.username ?? ""
-        changes.botPublic = ConsoleForms.checkbox(form.bot_public)
-        changes.botRequireCodeGrant = ConsoleForms.checkbox(form.bot_require_code_grant)
+        let changes = try Self.changes(req, section: [.username, .bot_public, .bot_require_code_grant])
         return try await perform(req, section: "bot", version: form.version, input: { forms in
             forms.bot = .init(username: form.username ?? "", bot_public: changes.botPublic ?? false,
                               bot_require_code_grant: changes.botRequireCodeGrant ?? false)
@@ -153,6 +143,13 @@ struct ApplicationSettingsController {
         ]) { service, id, version in
             try await service.update(id, expectedVersion: version, changes)
         }
+    }
+
+    /// A section form's changes, through the decoder the JSON API uses: `section` is what the
+    /// form always sends, `alsoReading` what it may.
+    private static func changes(_ req: Request, section: Set<ApplicationField>, alsoReading: Set<ApplicationField> = []) throws -> ApplicationService.Changes {
+        var fields = FormChangeFields(form: try req.content.decode([String: String].self), sent: section)
+        return ApplicationChangeDecoder.decode(&fields, reading: section.union(alsoReading))
     }
 
     /// Runs one section's write and answers: redirect on success; the page with the user's

@@ -1,0 +1,53 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Browser sessions (`sessions`): the only place that reads or writes them. Rows are keyed by
+/// the cookie's SHA-256, never the cookie itself.
+struct SessionStore {
+    let database: any Database
+
+    /// The live session and its user in one query: every page needs both, and Fluent's eager
+    /// load took two queries and two model decodes (scripts/bench, perf).
+    func live(idHash: String, now: Date = Date()) async throws -> (BrowserSession?, User?) {
+        guard let row = try await database.rows(SessionWithUser.self, [.text(idHash), .date(now)]).first else { return (nil, nil) }
+        let userID = try row.decode(column: "user_id", as: UUID?.self)
+        let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                                    expiresAt: try row.decode(column: "expires_at", as: Date.self))
+        record.createdAt = try row.decode(column: "created_at", as: Date?.self)
+        record.$id.exists = true  // a stored row: delete() and update() work on it
+        guard let userID, let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "") else { return (record, nil) }
+        let user = User(id: userID, username: try row.decode(column: "username", as: String.self),
+                        email: try row.decode(column: "email", as: String?.self),
+                        passwordHash: try row.decode(column: "password_hash", as: String?.self), kind: kind)
+        user.createdAt = try row.decode(column: "user_created_at", as: Date?.self)
+        user.updatedAt = try row.decode(column: "user_updated_at", as: Date?.self)
+        user.$id.exists = true
+        return (record, user)
+    }
+
+    func create(_ record: BrowserSession) async throws {
+        try await record.create(on: database)
+    }
+
+    func delete(_ record: BrowserSession) async throws {
+        try await record.delete(on: database)
+    }
+
+    /// SPEC §2: a password change ends every other session of the user.
+    func deleteAll(of userID: UUID, except idHash: String?) async throws {
+        var others = BrowserSession.query(on: database).filter(\.$user.$id == userID)
+        if let idHash { others = others.filter(\.$id != idHash) }
+        try await others.delete()
+    }
+}
+
+/// Every page's first statement: the session and its user, in one join.
+private enum SessionWithUser: HotQuery {
+    static let sql = """
+        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at,
+               u.username, u.email, u.password_hash, u.kind, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+        FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.expires_at > $2
+        """
+}
