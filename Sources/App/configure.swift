@@ -51,14 +51,6 @@ private func configureDatabase(_ app: Application, _ target: AppConfig.DatabaseT
     case .postgres(let url, let schema):
         var postgres = try SQLPostgresConfiguration(url: url)
         if let schema { postgres.searchPath = [schema] }
-        if ProcessInfo.processInfo.environment["GATEHOUSE_AB_PG_CLIENT"] == "1" {  // A/B experiment, temporary
-            let core = postgres.coreConfiguration
-            var client = PostgresClient.Configuration(host: core.host ?? "127.0.0.1", port: core.port ?? 5432, username: core.username,
-                                                      password: core.password, database: core.database, tls: .disable)
-            client.options.maximumConnections = connectionsPerLoop * System.coreCount
-            app.databases.use(.postgres(configuration: client, sqlLogLevel: .trace, logger: app.logger), as: .psql)
-            return
-        }
         // A request waits at most 5 s for a pooled connection; with the database down, opening
         // one fails at once, so requests answer 503 quickly (SPEC §7).
         app.databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: connectionsPerLoop,

@@ -9,9 +9,7 @@ enum Entrypoint {
         // Swift Concurrency's tasks run on NIO's event loops, not a second thread pool: no hop
         // between the two for every await on I/O. An A/B in one run of scripts/bench (README,
         // Performance) measured +16 % client credentials and +21 % `/users/@me`. Must be first.
-        if ProcessInfo.processInfo.environment["GATEHOUSE_AB_NIO_EXECUTOR"] != "0" {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         var env = try Environment.detect()
         // A server runs as production unless told otherwise: Vapor's default, development,
         // re-reads and re-parses every Leaf template on every render (it cost the console page

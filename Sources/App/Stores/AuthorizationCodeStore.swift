@@ -21,14 +21,12 @@ struct AuthorizationCodeStore {
     /// expiring after `ttl` (SPEC §5.1).
     func issue(for request: AuthorizationRequest, userID: UUID, authorizationID: UUID, signIn: SignIn, ttl: Int, now: Date) async throws -> String {
         let code = Secrets.random256()
-        try await sql.insert(into: "authorization_codes")
-            .columns("code_hash", "application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent",
-                     "scopes", "code_challenge", "expires_at", "nonce", "auth_time", "sid")
-            .values(SQLBind(Secrets.sha256Hex(code)), SQLBind(request.client.id), SQLBind(userID), SQLBind(authorizationID),
-                    SQLBind(request.redirectURI), SQLBind(request.redirectURIWasSent), SQLBind(request.scopes.description),
-                    SQLBind(request.codeChallenge), SQLBind(now.addingTimeInterval(TimeInterval(ttl))),
-                    SQLBind(request.isOpenID ? request.openID.nonce : nil), SQLBind(signIn.authTime), SQLBind(signIn.sessionID))
-            .run()
+        _ = try await database.rows(InsertCode.self, [
+            .text(Secrets.sha256Hex(code)), .text(request.client.id), .uuid(userID), .uuid(authorizationID), .text(request.redirectURI),
+            .bool(request.redirectURIWasSent), .text(request.scopes.description), .text(request.codeChallenge),
+            .date(now.addingTimeInterval(TimeInterval(ttl))), .text(request.isOpenID ? request.openID.nonce : nil),
+            .date(signIn.authTime), .text(signIn.sessionID),
+        ])
         return code
     }
 
@@ -67,6 +65,14 @@ struct AuthorizationCodeStore {
 
     private static let columns = ["application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent", "scopes",
                                   "code_challenge", "expires_at", "nonce", "auth_time", "sid"]
+
+    private enum InsertCode: HotQuery {
+        static let sql = """
+            INSERT INTO authorization_codes (code_hash, application_id, user_id, authorization_id, redirect_uri, redirect_uri_sent,
+              scopes, code_challenge, expires_at, nonce, auth_time, sid)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            """
+    }
 
     private enum LookUpCode: HotQuery {
         static let sql = """

@@ -31,10 +31,12 @@ struct FluentOAuthStore: OAuthStore {
     // than the query itself on this path (perf, scripts/bench).
 
     func client(id: String) async throws -> OAuthClient? {
-        guard let row = try await sql.select().columns(Self.clientColumns.map { SQLColumn($0) })
-            .from(ClientApplication.schema).where("id", .equal, id).first()
-        else { return nil }
+        guard let row = try await database.rows(ClientByID.self, [.text(id)]).first else { return nil }
         return try Self.client(from: row)
+    }
+
+    private enum ClientByID: HotQuery {
+        static let sql = "SELECT \(FluentOAuthStore.clientColumns.map { "\"\($0)\"" }.joined(separator: ", ")) FROM applications WHERE id = $1"
     }
 
     /// The client, its secret check and this address's failed-authentication window in one

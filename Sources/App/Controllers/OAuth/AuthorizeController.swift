@@ -61,7 +61,7 @@ struct AuthorizeController {
             guard let existing = try await grants.active(userID: userID, applicationID: client.id),
                   request.scopes.isSubset(of: ScopeSet.stored(existing.scopes)), !request.completesAtApproval
             else { return try await redirect(req, OAuthError(.consentRequired, "The user has not authorized these scopes."), to: request.redirectURI, state: request.state) }
-            return try await respondWithCode(req, request, userID: userID, authorizationID: try existing.requireID(), signIn: signIn)
+            return try await respondWithCode(req, request, userID: userID, authorizationID: existing.id, signIn: signIn)
         case nil:
             return try await consentPage(req, request, user: user, parameters: parameters)
         case "approve":
@@ -69,7 +69,7 @@ struct AuthorizeController {
             if request.completesAtApproval {
                 return try await botAddedPage(req, client: client)
             }
-            return try await respondWithCode(req, request, userID: userID, authorizationID: try authorization.requireID(), signIn: signIn)
+            return try await respondWithCode(req, request, userID: userID, authorizationID: authorization.id, signIn: signIn)
         default:
             return try await redirect(req, OAuthError(.accessDenied, "The user denied the request."), to: request.redirectURI, state: request.state)
         }
