@@ -11,7 +11,7 @@ struct HealthController {
 
     func ready(req: Request) async -> Response {
         do {
-            _ = try await (req.db as! any SQLDatabase).raw("SELECT 1 AS ok").first()
+            _ = try await (req.database as! any SQLDatabase).raw("SELECT 1 AS ok").first()
             return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: #"{"status":"ok","database":"ok"}"#))
         } catch {
             req.metrics.databaseUnavailable()

@@ -38,7 +38,7 @@ struct ClientCORSMiddleware: Middleware {
         response.headers.add(name: .vary, value: "Origin")
         guard let host = URLComponents(string: origin)?.host, !host.isEmpty, host.count <= 253 else { return response }
         // A coarse SQL filter, then the exact origin rule on what it found.
-        let rows = try await (request.db as! any SQLDatabase).select().column("redirect_uris").from(ClientApplication.schema)
+        let rows = try await (request.database as! any SQLDatabase).select().column("redirect_uris").from(ClientApplication.schema)
             .where("redirect_uris", .like, "%\(host)%").limit(50).all()
         let registered = rows.contains { row in
             let uris = ClientApplication.splitRedirectURIs((try? row.decode(column: "redirect_uris", as: String.self)) ?? "")

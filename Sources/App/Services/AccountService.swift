@@ -91,5 +91,5 @@ struct AccountService {
 }
 
 extension Request {
-    var accounts: AccountService { AccountService(database: db, passwords: passwords) }
+    var accounts: AccountService { AccountService(database: database, passwords: passwords) }
 }

@@ -41,7 +41,7 @@ struct BrowserSessions {
         if !state.loaded {
             state.loaded = true
             if let cookie = state.cookieValue, cookie.count <= 128 {
-                (state.record, state.user) = try await SessionStore(database: request.db).live(idHash: Secrets.sha256Hex(cookie))
+                (state.record, state.user) = try await SessionStore(database: request.database).live(idHash: Secrets.sha256Hex(cookie))
             }
         }
         return state.record
@@ -89,13 +89,13 @@ struct BrowserSessions {
     /// Signs `user` in under a new session id and a new CSRF token, ending the previous session:
     /// a session id an attacker planted before sign-in is worthless after it (session fixation).
     func signIn(_ user: User) async throws {
-        if let old = try await current() { try await SessionStore(database: request.db).delete(old) }
+        if let old = try await current() { try await SessionStore(database: request.database).delete(old) }
         _ = try await start(userID: try user.requireID(), lifetime: Self.signedInLifetime, persistentCookie: true)
         state.user = user
     }
 
     func signOut() async throws {
-        if let old = try await current() { try await SessionStore(database: request.db).delete(old) }
+        if let old = try await current() { try await SessionStore(database: request.database).delete(old) }
         state.record = nil
         state.user = nil
         state.newCookie = nil
@@ -107,7 +107,7 @@ struct BrowserSessions {
         let record = BrowserSession(
             idHash: Secrets.sha256Hex(cookie), userID: userID,
             csrfToken: Secrets.random256(), expiresAt: Date().addingTimeInterval(lifetime))
-        try await SessionStore(database: request.db).create(record)
+        try await SessionStore(database: request.database).create(record)
         state.record = record
         state.loaded = true
         state.newCookie = (cookie, persistentCookie ? Int(lifetime) : nil)

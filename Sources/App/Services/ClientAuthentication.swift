@@ -37,7 +37,7 @@ struct ThrottledClientAuthentication: ClientAuthenticationPolicy {
         // The count comes back from the same upsert, so concurrent failures cannot all slip
         // under the limit between the store's read (with the client) and this one.
         let bucket = ClientAuthenticationThrottle.bucket(clientID: credentials.clientID, address: request.clientAddress)
-        let window = try await RateLimiter(database: request.db).hit(bucket, ClientAuthenticationThrottle.rule)
+        let window = try await RateLimiter(database: request.database).hit(bucket, ClientAuthenticationThrottle.rule)
         if window.hits > ClientAuthenticationThrottle.rule.limit {
             throw RateLimited.clientAuthentication(retryAfter: window.retryAfter)
         }

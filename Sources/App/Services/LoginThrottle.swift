@@ -17,7 +17,7 @@ struct LoginThrottle {
     /// The account key is the account itself when `login` names one, so trying its username
     /// and then its email address does not double the guesses.
     init(request: Request, login: String, account: User?) {
-        limiter = RateLimiter(database: request.db)
+        limiter = RateLimiter(database: request.database)
         let key = Secrets.sha256Hex(account?.id?.uuidString ?? AccountRules.normalizeUsername(login))
         let address = request.clientAddress
         accountAddressBucket = "login:account-address:" + Secrets.sha256Hex(key + "\u{1F}" + address)

@@ -75,7 +75,7 @@ struct SecurityEvents: Sendable {
 }
 
 extension Request {
-    var securityEvents: SecurityEvents { SecurityEvents(database: db) }
+    var securityEvents: SecurityEvents { SecurityEvents(database: database) }
 
     /// Records an event from this request; a failure to record never fails the request.
     func recordSecurityEvent(_ kind: SecurityEvents.Kind, userID: UUID? = nil, clientID: String? = nil) async {

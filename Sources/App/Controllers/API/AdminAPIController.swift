@@ -25,7 +25,7 @@ struct AdminAPIController {
         let user = try await req.apiUser(requiring: .admin)
         // The scope is only granted to administrators, but a demoted admin's token says nothing.
         guard user.isAdmin else { throw APIError.missingScope(.admin) }
-        var service = ApplicationService(database: req.db, actor: user)
+        var service = ApplicationService(database: req.database, actor: user)
         service.asAdministrator = true
         service.viaClient = try req.principal().clientID
         service.address = req.clientAddress

@@ -5,7 +5,7 @@ import Vapor
 /// The application endpoints of SPEC §3.4, over the same `ApplicationService` as the console.
 struct ApplicationsAPIController {
     private func service(_ req: Request, _ scope: Scope) async throws -> ApplicationService {
-        var service = ApplicationService(database: req.db, actor: try await req.apiUser(requiring: scope))
+        var service = ApplicationService(database: req.database, actor: try await req.apiUser(requiring: scope))
         service.viaClient = try req.principal().clientID
         service.address = req.clientAddress
         return service

@@ -13,7 +13,7 @@ struct AuthorizationsAPIController {
 
     func index(req: Request) async throws -> [AuthorizationDTO] {
         let user = try await req.apiUser(requiring: .authorizations)
-        return try await AuthorizationRevocation(database: req.db).list(userID: user.requireID()).map {
+        return try await AuthorizationRevocation(database: req.database).list(userID: user.requireID()).map {
             AuthorizationDTO(application: PublicApplicationDTO($0.application), scopes: $0.scopes.split(separator: " ").map(String.init),
                              created_at: RFC3339.string($0.createdAt), last_used_at: $0.lastUsedAt.map { RFC3339.string($0) })
         }
@@ -21,7 +21,7 @@ struct AuthorizationsAPIController {
 
     func delete(req: Request) async throws -> Response {
         let user = try await req.apiUser(requiring: .authorizations)
-        let revoked = try await AuthorizationRevocation(database: req.db)
+        let revoked = try await AuthorizationRevocation(database: req.database)
             .revoke(userID: user.requireID(), applicationID: req.parameters.get("application_id") ?? "")
         guard revoked else {
             return try APIResponses.error(.notFound, APIErrorBody(code: "UNKNOWN_AUTHORIZATION", message: "You have not authorized that application."))
@@ -35,7 +35,7 @@ struct AuthorizationsAPIController {
 struct PublicApplicationsAPIController {
     func publicInfo(req: Request) async throws -> Response {
         let id = req.parameters.get("id") ?? ""
-        guard id.count <= 32, let app = try await ClientApplication.find(id, on: req.db), !app.personal else {
+        guard id.count <= 32, let app = try await ClientApplication.find(id, on: req.database), !app.personal else {
             return try APIResponses.error(.notFound, APIErrorBody(code: "UNKNOWN_APPLICATION", message: "Unknown application."))
         }
         let response = Response(status: .ok)
@@ -47,7 +47,7 @@ struct PublicApplicationsAPIController {
         // SPEC §3.4: a client-credentials token with any scope.
         let principal = try req.principal()
         guard principal.userID == nil,
-              let app = try await ClientApplication.query(on: req.db).filter(\.$id == principal.clientID).with(\.$owner).with(\.$bot).first()
+              let app = try await ClientApplication.query(on: req.database).filter(\.$id == principal.clientID).with(\.$owner).with(\.$bot).first()
         else {
             return try APIResponses.error(.forbidden, APIErrorBody(code: "APPLICATION_TOKEN_REQUIRED", message: "This endpoint needs a client-credentials token."))
         }

@@ -7,7 +7,7 @@ struct APIAccessController {
 
     private func personalClient(_ req: Request) async throws -> ClientApplication? {
         let user = try await req.requireUser()
-        return try await ClientApplication.query(on: req.db)
+        return try await ClientApplication.query(on: req.database)
             .filter(\.$owner.$id == user.requireID()).filter(\.$personal == true).first()
     }
 

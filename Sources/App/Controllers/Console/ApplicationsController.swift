@@ -95,7 +95,7 @@ struct ApplicationsController {
 extension Request {
     /// The application service acting as the signed-in user.
     func applicationService() async throws -> ApplicationService {
-        var service = ApplicationService(database: db, actor: try await requireUser())
+        var service = ApplicationService(database: database, actor: try await requireUser())
         service.address = clientAddress
         return service
     }

@@ -9,7 +9,7 @@ struct IconController {
         // Accept "hash" and "hash.png" as Discord's CDN does.
         let hash = (req.parameters.get("icon") ?? "").split(separator: ".").first.map(String.init) ?? ""
         guard appID.count <= 32, hash.count == 32,
-              let icon = try await ApplicationIcon.query(on: req.db)
+              let icon = try await ApplicationIcon.query(on: req.database)
                 .filter(\.$application.$id == appID).filter(\.$hash == hash).first()
         else { throw Abort(.notFound) }
         let response = Response(status: .ok, body: .init(data: icon.data))

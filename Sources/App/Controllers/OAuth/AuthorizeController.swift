@@ -53,7 +53,7 @@ struct AuthorizeController {
                                           to: request.redirectURI, state: request.state)
             }
         }
-        let grants = AuthorizationGrants(database: req.db)
+        let grants = AuthorizationGrants(database: req.database)
         let signIn = AuthorizationCodeStore.SignIn(authTime: authTime, sessionID: try await req.sessions.publicSessionID())
 
         switch decision {
@@ -101,7 +101,7 @@ struct AuthorizeController {
     private func respondWithCode(_ req: Request, _ request: AuthorizationRequest, userID: UUID, authorizationID: UUID,
                                  signIn: AuthorizationCodeStore.SignIn) async throws -> Response {
         let config = req.application.config
-        let code = try await AuthorizationCodeStore(database: req.db)
+        let code = try await AuthorizationCodeStore(database: req.database)
             .issue(for: request, userID: userID, authorizationID: authorizationID, signIn: signIn, ttl: config.authCodeTTL, now: Date())
         if request.redirectURI == RedirectURI.outOfBand {
             // seeds/002: the code is shown for the user to copy, never cached.
@@ -123,7 +123,7 @@ struct AuthorizeController {
     }
 
     private func consentPage(_ req: Request, _ request: AuthorizationRequest, user: User, parameters: [String: String]) async throws -> Response {
-        guard let app = try await ConsentApplication.find(request.client.id, on: req.db) else { throw Abort(.notFound) }
+        guard let app = try await ConsentApplication.find(request.client.id, on: req.database) else { throw Abort(.notFound) }
         let carried = ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method",
                        Self.reauthParameter] + OpenIDParameters.carried
         let hidden = carried.compactMap { name in parameters[name].map { ConsentPage.Hidden(name: name, value: $0) } }
@@ -140,7 +140,7 @@ struct AuthorizeController {
     }
 
     private func botAddedPage(_ req: Request, client: OAuthClient) async throws -> Response {
-        let app = try await ClientApplication.query(on: req.db).filter(\.$id == client.id).with(\.$bot).first()
+        let app = try await ClientApplication.query(on: req.database).filter(\.$id == client.id).with(\.$bot).first()
         let page = BotAddedPage(layout: try await req.layout("Bot added"), appName: client.name, botUsername: app?.bot?.username ?? "The bot")
         return try await req.page("oauth/bot-added", page)
     }

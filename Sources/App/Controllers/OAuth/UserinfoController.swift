@@ -17,7 +17,7 @@ struct UserinfoController {
             return Self.error(.unauthorized, nil, challenge: #"Bearer realm="gatehouse""#)
         }
         guard let claims = try await req.application.accessTokens.claimsIfValid(token),
-              try await TokenFamilyStore(database: req.db).liveFamily(of: claims) != nil
+              try await TokenFamilyStore(database: req.database).liveFamily(of: claims) != nil
         else { return Self.error(.unauthorized, OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")) }
         req.corsClientID = claims.client_id
         let scopes = ScopeSet.stored(claims.scope)
