@@ -29,6 +29,9 @@ struct AppConfig: Sendable {
     var trustedProxies = TrustedProxies.none
     /// `REGISTRATION_LIMIT_PER_HOUR` per address; 0 turns it off (SPEC §7).
     var registrationLimitPerHour = 20
+    /// `SUDO_TTL`: seconds a password entry (sign-in, registration, the sudo prompt) lets the
+    /// console delete an application or reset a secret without asking again (SPEC §11).
+    var sudoTTL = 600
 
     static let defaultSQLitePath = "db/gatehouse.sqlite"
 
@@ -129,7 +132,10 @@ struct AppConfig: Sendable {
             bcryptCost: bcryptCost,
             keyEncryptionKey: keyEncryptionKey,
             trustedProxies: trustedProxies,
-            registrationLimitPerHour: registrationLimit
+            registrationLimitPerHour: registrationLimit,
+            // SPEC §11: "a password entered in the last 10 minutes". At most a day: past that the
+            // prompt would protect nothing a stolen session cookie could not already do.
+            sudoTTL: try seconds("SUDO_TTL", default: 600, max: 86_400)!
         )
     }
 

@@ -7,6 +7,7 @@ import Vapor
 /// Wires the application: database, views, middleware, migrations, commands, routes.
 func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
+    app.clock = AppClock()
     app.metrics = GatehouseMetrics()
     try configureDatabase(app, config.database, connectionsPerLoop: config.postgresConnectionsPerLoop)
 

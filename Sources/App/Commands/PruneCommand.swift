@@ -3,7 +3,8 @@ import SQLKit
 import Vapor
 
 /// `gatehouse prune` (SPEC §1): deletes what can no longer be used — expired codes, refresh
-/// tokens and families past any use, expired sessions, old rate-limit windows, retired keys.
+/// tokens and families past any use, expired sessions, unanswered sudo prompts, old rate-limit
+/// windows, retired keys.
 struct PruneCommand: AsyncCommand {
     struct Signature: CommandSignature {}
 
@@ -36,6 +37,7 @@ struct Pruner {
               .orWhere { $0.where("grant_type", .equal, "client_credentials").where("created_at", .lessThan, deadBefore) }
         }))
         counts.append(("sessions", try await delete(BrowserSession.schema) { $0.where("expires_at", .lessThan, now) }))
+        counts.append((SudoRequestStore.table, try await SudoRequestStore(database: database).prune(now: now)))
         counts.append(("rate_limits", try await delete("rate_limits") { $0.where("window_start", .lessThan, now.timeIntervalSince1970 - 86_400) }))
         counts.append(("signing_keys", try await delete(SigningKey.schema) { $0.where("retire_after", .lessThan, now) }))
         counts.append((SecurityEvents.table, try await SecurityEvents(database: database).prune(now: now)))

@@ -12,6 +12,7 @@ enum Migrations {
         CreateOAuthState(),
         AddOpenIDConnect(),
         CreateSecurityEvents(),
+        AddSudoMode(),
     ]
 
     static func register(on app: Application) {

@@ -13,12 +13,17 @@ final class BrowserSession: Model, @unchecked Sendable {
     @Field(key: "csrf_token") var csrfToken: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Field(key: "expires_at") var expiresAt: Date
+    /// When the password was last entered in this session (SPEC §11): at the sign-in or
+    /// registration that started it, or on the sudo prompt since. Null for an anonymous visitor
+    /// (and in sessions from before sudo mode, whose `created_at` is their sign-in).
+    @OptionalField(key: "password_at") var passwordAt: Date?
 
     init() {}
 
-    init(idHash: String, userID: UUID?, csrfToken: String, expiresAt: Date) {
+    init(idHash: String, userID: UUID?, passwordAt: Date? = nil, csrfToken: String, expiresAt: Date) {
         self.id = idHash
         self.$user.id = userID
+        self.passwordAt = passwordAt
         self.csrfToken = csrfToken
         self.expiresAt = expiresAt
     }

@@ -59,6 +59,14 @@ struct BrowserSessions {
         return state.record?.createdAt
     }
 
+    /// When the signed-in user last entered their password, for sudo mode (SPEC §11): the sign-in
+    /// or registration that started this session, or the sudo prompt since. `auth_time`
+    /// (`signInTime`) stays the sign-in: the prompt confirms a person, it does not sign one in.
+    func passwordEnteredAt() async throws -> Date? {
+        guard try await user() != nil, let record = state.record else { return nil }
+        return record.passwordAt ?? record.createdAt
+    }
+
     /// The session as ID tokens name it (`sid`, OpenID Connect Front-Channel Logout §2): derived
     /// from the stored hash, so it reveals nothing that could rebuild the cookie.
     func publicSessionID() async throws -> String {
@@ -103,9 +111,12 @@ struct BrowserSessions {
     }
 
     private func start(userID: UUID?, lifetime: TimeInterval, persistentCookie: Bool) async throws -> BrowserSession {
+        // SPEC §11: a session starts at sign-in or registration, which count as entering the
+        // password; on the application's clock, which sudo mode measures with.
+        let passwordAt = userID == nil ? nil : request.application.clock.now()
         let cookie = Secrets.random256()
         let record = BrowserSession(
-            idHash: Secrets.sha256Hex(cookie), userID: userID,
+            idHash: Secrets.sha256Hex(cookie), userID: userID, passwordAt: passwordAt,
             csrfToken: Secrets.random256(), expiresAt: Date().addingTimeInterval(lifetime))
         try await SessionStore(database: request.database).create(record)
         state.record = record

@@ -63,10 +63,20 @@ struct LoginThrottle {
 
 extension Request {
     /// Sign-in's one sequence, shared by the login form and the password grant (SPEC §5.2):
-    /// find the account, count the attempt, wait if the account is under attack, verify, and
-    /// give the count back on success.
+    /// find the account, then check the password under the throttle.
     func authenticateWithThrottle(login: String, password: String) async throws -> User? {
         let account = try await accounts.findAccount(login: login)
+        let passed = try await checkPasswordWithThrottle(password, login: login, account: account,
+                                                         success: .signInSuccess, failure: .signInFailure)
+        return passed ? account : nil
+    }
+
+    /// The throttled password check itself, for the sign-in and the sudo prompt (SPEC §11, whose
+    /// wrong passwords count toward the sign-in throttle): count the attempt, wait if the account
+    /// is under attack, verify, and give the count back on success. Throws `RateLimited` when
+    /// this address is over a limit; `success` or `failure` is recorded as a security event.
+    func checkPasswordWithThrottle(_ password: String, login: String, account: User?,
+                                   success: SecurityEvents.Kind, failure: SecurityEvents.Kind) async throws -> Bool {
         let throttle = LoginThrottle(request: self, login: login, account: account)
         let delay: Duration
         do {
@@ -78,11 +88,11 @@ extension Request {
         }
         if delay > .zero { try await Task.sleep(for: delay) }
         guard try await accounts.verify(password, for: account), let user = account else {
-            await recordSecurityEvent(.signInFailure, userID: account?.id)
-            return nil
+            await recordSecurityEvent(failure, userID: account?.id)
+            return false
         }
         try await throttle.succeeded()
-        await recordSecurityEvent(.signInSuccess, userID: user.id)
-        return user
+        await recordSecurityEvent(success, userID: user.id)
+        return true
     }
 }

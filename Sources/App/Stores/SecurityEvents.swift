@@ -20,7 +20,9 @@ struct SecurityEvents: Sendable {
         case keyRotation = "signing_key.rotation"
         case keyRetired = "signing_key.retired"
         case ownershipTransfer = "application.transfer"
+        /// The sudo prompt (SPEC §11) took the right password; `sudoPromptFailure`, a wrong one.
         case sudoPrompt = "sudo.prompt"
+        case sudoPromptFailure = "sudo.prompt.failure"
     }
 
     struct Event: Content {

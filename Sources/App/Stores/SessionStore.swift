@@ -15,6 +15,7 @@ struct SessionStore {
         let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: try row.decode(column: "csrf_token", as: String.self),
                                     expiresAt: try row.decode(column: "expires_at", as: Date.self))
         record.createdAt = try row.decode(column: "created_at", as: Date?.self)
+        record.passwordAt = try row.decode(column: "password_at", as: Date?.self)
         record.$id.exists = true  // a stored row: delete() and update() work on it
         guard let userID, let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "") else { return (record, nil) }
         let user = User(id: userID, username: try row.decode(column: "username", as: String.self),
@@ -34,6 +35,14 @@ struct SessionStore {
         try await record.delete(on: database)
     }
 
+    /// SPEC §11: the password was entered on the sudo prompt at `date`.
+    func markPasswordEntered(_ record: BrowserSession, at date: Date) async throws {
+        guard let idHash = record.id else { return }
+        try await (database as! any SQLDatabase).update(BrowserSession.schema)
+            .set("password_at", to: SQLBind(date)).where("id", .equal, idHash).run()
+        record.passwordAt = date
+    }
+
     /// SPEC §2: a password change ends every other session of the user.
     func deleteAll(of userID: UUID, except idHash: String?) async throws {
         var others = BrowserSession.query(on: database).filter(\.$user.$id == userID)
@@ -45,7 +54,7 @@ struct SessionStore {
 /// Every page's first statement: the session and its user, in one join.
 private enum SessionWithUser: HotQuery {
     static let sql = """
-        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at,
+        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.password_at,
                u.username, u.email, u.password_hash, u.kind, u.created_at AS user_created_at, u.updated_at AS user_updated_at
         FROM sessions s LEFT JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.expires_at > $2

@@ -33,3 +33,16 @@ struct ErrorPage: Encodable {
     let reason: String
     let message: String
 }
+
+/// The sudo prompt (SPEC §11). `token` names the request kept server-side; its fields are never
+/// on the page.
+struct SudoPage: Encodable {
+    let layout: LayoutContext
+    let action: String
+    let path: String
+    let token: String
+    let username: String
+    let window: String
+    let cancelPath: String
+    let error: String?
+}

@@ -1,0 +1,31 @@
+import Vapor
+
+/// SPEC §11 on the console routes routes.swift puts behind it: a request whose password entry
+/// is older than `SUDO_TTL` gets the password prompt instead of its handler, and the prompt's
+/// answer, posted back to the same path, runs the handler on the fields first submitted. Runs
+/// after the CSRF check and the sign-in requirement; REST routes never pass through it.
+struct RequireSudoMiddleware: AsyncMiddleware {
+    let action: SudoAction
+
+    init(_ action: SudoAction) {
+        self.action = action
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let sudo = request.sudo
+        if let token = try? request.content.get(String.self, at: SudoMode.tokenField) {
+            let password = (try? request.content.get(String.self, at: SudoMode.passwordField)) ?? ""
+            switch try await sudo.answer(token: token, password: password, for: action) {
+            case .page(let response):
+                return response
+            case .replay(let fields):
+                // The original request as it was submitted: same method, path and handler, its
+                // own fields in place of the prompt's.
+                try request.content.encode(fields, as: .urlEncodedForm)
+                return try await next.respond(to: request)
+            }
+        }
+        guard try await sudo.isFresh() else { return try await sudo.prompt(for: action) }
+        return try await next.respond(to: request)
+    }
+}

@@ -1,0 +1,144 @@
+import Vapor
+
+/// The console actions that need a recent password (SPEC §11), in the words the prompt shows.
+/// Transferring ownership is one of SPEC §11's list too, but it exists only in the admin REST
+/// API, which sudo mode leaves alone; and a secret is revealed only by the create and reset
+/// that make it, so guarding those guards the reveal.
+enum SudoAction: Sendable {
+    case deleteApplication, resetClientSecret, createPersonalClient, resetPersonalClientSecret
+
+    var summary: String {
+        switch self {
+        case .deleteApplication: "delete this application"
+        case .resetClientSecret: "reset this application's client secret"
+        case .createPersonalClient: "create your personal client"
+        case .resetPersonalClientSecret: "reset your personal client's secret"
+        }
+    }
+
+    /// Where "Cancel" goes: the page the form was on.
+    func cancelPath(_ request: Request) -> String {
+        switch self {
+        case .deleteApplication, .resetClientSecret:
+            let id = request.parameters.get("id") ?? ""
+            return !id.isEmpty && id.allSatisfy(\.isASCII) && id.allSatisfy(\.isNumber) ? SecretReveal.applicationPath(id) : "/developers/applications"
+        case .createPersonalClient, .resetPersonalClientSecret:
+            return APIAccessController.path
+        }
+    }
+}
+
+/// Sudo mode (SPEC §11): the rules behind `RequireSudoMiddleware`. A password counts for
+/// `SUDO_TTL` seconds after it was entered: at sign-in or registration (which start the session)
+/// or on the prompt. When it is older, the submitted fields wait server-side
+/// (`SudoRequestStore`, bound to the session and the path, single use, never in a URL) while the
+/// prompt asks for the password; its form posts back to the same path with an opaque token, and
+/// the right password lets the original handler run on the fields that were kept.
+struct SudoMode {
+    /// The prompt form's hidden field: the token of the kept request, not the request.
+    static let tokenField = "sudo_request"
+    static let passwordField = "password"
+    /// How long a prompt can be answered.
+    static let pendingLifetime: TimeInterval = 600
+    /// Never kept with a request: the prompt's own fields (a password is never stored) and the
+    /// CSRF token (the prompt's form brings the session's own, checked again).
+    static let unkeptFields: Set<String> = [CSRFMiddleware.fieldName, tokenField, passwordField]
+    static let expiredMessage = "This confirmation has expired or was already used, so nothing was changed. Go back, reload the page and submit the form again."
+
+    enum Answer {
+        /// The right password: run the original request with these fields.
+        case replay([String: String])
+        /// Answered here: the prompt again with an error, or the throttle's 429 page.
+        case page(Response)
+    }
+
+    let request: Request
+
+    private var now: Date { request.application.clock.now() }
+    private var window: TimeInterval { TimeInterval(request.application.config.sudoTTL) }
+
+    /// Was the password entered within `SUDO_TTL`?
+    func isFresh() async throws -> Bool {
+        guard let entered = try await request.sessions.passwordEnteredAt() else { return false }
+        return now.timeIntervalSince(entered) <= window
+    }
+
+    /// Keeps the submitted fields for this session and path and shows the prompt. Nothing is
+    /// performed.
+    func prompt(for action: SudoAction) async throws -> Response {
+        let (session, _) = try await signedIn()
+        var fields = try request.content.decode([String: String].self)
+        for name in Self.unkeptFields { fields[name] = nil }
+        let token = Secrets.random256()
+        try await SudoRequestStore(database: request.db).save(
+            key(session: session, token: token), fields: fields, expiresAt: now.addingTimeInterval(Self.pendingLifetime))
+        return try await render(action, token: token, error: nil, status: .ok)
+    }
+
+    /// The prompt's form came back. A token this session is not waiting for on this path
+    /// (used, expired, another session's, another action's) performs nothing and checks no
+    /// password. A wrong password shows the prompt again and counts toward the sign-in throttle
+    /// (SPEC §2, §11), whose 429 page a throttled attempt gets, as on the sign-in form.
+    func answer(token: String, password: String, for action: SudoAction) async throws -> Answer {
+        let (session, user) = try await signedIn()
+        let store = SudoRequestStore(database: request.db)
+        let key = key(session: session, token: token)
+        guard token.count == 43, try await store.isPending(key, now: now) else {
+            throw Abort(.badRequest, reason: Self.expiredMessage)
+        }
+        guard !password.isEmpty else {
+            return .page(try await render(action, token: token, error: "Enter your password.", status: .unprocessableEntity))
+        }
+        let passed: Bool
+        if password.count > AccountRules.passwordLength.upperBound {
+            passed = false  // no account has such a password: nothing to check, nothing to count
+        } else {
+            do {
+                passed = try await request.checkPasswordWithThrottle(
+                    password, login: user.username, account: user, success: .sudoPrompt, failure: .sudoPromptFailure)
+            } catch let limited as RateLimited {
+                return .page(try await LoginThrottle.tooManyAttemptsPage(request, retryAfter: limited.retryAfter))
+            }
+        }
+        guard passed else {
+            return .page(try await render(action, token: token, error: "That is not your password. Try again.", status: .unprocessableEntity))
+        }
+        try await SessionStore(database: request.db).markPasswordEntered(session, at: now)
+        // Single use: of two submissions of one prompt, only one gets the fields.
+        guard let fields = try await store.take(key, now: now) else { throw Abort(.badRequest, reason: Self.expiredMessage) }
+        return .replay(fields)
+    }
+
+    private func signedIn() async throws -> (BrowserSession, User) {
+        guard let session = try await request.sessions.current(), session.id != nil, let user = try await request.sessions.user() else {
+            throw Abort(.unauthorized)
+        }
+        return (session, user)
+    }
+
+    private func key(session: BrowserSession, token: String) -> SudoRequestStore.Key {
+        SudoRequestStore.Key(sessionID: session.id ?? "", tokenHash: Secrets.sha256Hex(token), path: request.url.path)
+    }
+
+    private func render(_ action: SudoAction, token: String, error: String?, status: HTTPResponseStatus) async throws -> Response {
+        let user = try await request.requireUser()
+        let page = SudoPage(
+            layout: try await request.layout("Confirm your password"), action: action.summary, path: request.url.path,
+            token: token, username: user.username, window: Self.words(seconds: Int(window)),
+            cancelPath: action.cancelPath(request), error: error)
+        return try await request.page("accounts/sudo", page, status: status)
+    }
+
+    /// "10 minutes", "1 minute", "90 seconds".
+    static func words(seconds: Int) -> String {
+        if seconds >= 60, seconds % 60 == 0 {
+            let minutes = seconds / 60
+            return minutes == 1 ? "1 minute" : "\(minutes) minutes"
+        }
+        return seconds == 1 ? "1 second" : "\(seconds) seconds"
+    }
+}
+
+extension Request {
+    var sudo: SudoMode { SudoMode(request: self) }
+}

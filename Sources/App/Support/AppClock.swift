@@ -1,0 +1,37 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// The wall clock of the rules that measure a window on a request: sudo mode's "a password
+/// entered in the last `SUDO_TTL` seconds" (SPEC §11). Injected, so a test can age a sign-in
+/// without waiting ten minutes; the server's is the system clock. The time source sits behind a
+/// lock because a test replaces it while the application is running.
+final class AppClock: Sendable {
+    private let source: NIOLockedValueBox<@Sendable () -> Date>
+
+    init(_ now: @escaping @Sendable () -> Date = { Date() }) {
+        source = NIOLockedValueBox(now)
+    }
+
+    func now() -> Date {
+        source.withLockedValue { $0 }()
+    }
+
+    /// Replaces the time source (tests).
+    func use(_ now: @escaping @Sendable () -> Date) {
+        source.withLockedValue { $0 = now }
+    }
+}
+
+extension Application {
+    private struct ClockKey: StorageKey { typealias Value = AppClock }
+
+    /// Set once by `configure(_:config:)`; never replaced afterwards (tests call `use` on it).
+    var clock: AppClock {
+        get {
+            guard let clock = storage[ClockKey.self] else { fatalError("AppClock not set: call configure(_:config:) first") }
+            return clock
+        }
+        set { storage[ClockKey.self] = newValue }
+    }
+}
