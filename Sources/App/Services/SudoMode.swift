@@ -70,7 +70,7 @@ struct SudoMode {
         var fields = try request.content.decode([String: String].self)
         for name in Self.unkeptFields { fields[name] = nil }
         let token = Secrets.random256()
-        try await SudoRequestStore(database: request.db).save(
+        try await SudoRequestStore(database: request.database).save(
             key(session: session, token: token), fields: fields, expiresAt: now.addingTimeInterval(Self.pendingLifetime))
         return try await render(action, token: token, error: nil, status: .ok)
     }
@@ -81,7 +81,7 @@ struct SudoMode {
     /// (SPEC §2, §11), whose 429 page a throttled attempt gets, as on the sign-in form.
     func answer(token: String, password: String, for action: SudoAction) async throws -> Answer {
         let (session, user) = try await signedIn()
-        let store = SudoRequestStore(database: request.db)
+        let store = SudoRequestStore(database: request.database)
         let key = key(session: session, token: token)
         guard token.count == 43, try await store.isPending(key, now: now) else {
             throw Abort(.badRequest, reason: Self.expiredMessage)
@@ -103,7 +103,7 @@ struct SudoMode {
         guard passed else {
             return .page(try await render(action, token: token, error: "That is not your password. Try again.", status: .unprocessableEntity))
         }
-        try await SessionStore(database: request.db).markPasswordEntered(session, at: now)
+        try await SessionStore(database: request.database).markPasswordEntered(session, at: now)
         // Single use: of two submissions of one prompt, only one gets the fields.
         guard let fields = try await store.take(key, now: now) else { throw Abort(.badRequest, reason: Self.expiredMessage) }
         return .replay(fields)
