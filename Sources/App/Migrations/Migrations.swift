@@ -12,6 +12,7 @@ enum Migrations {
         CreateOAuthState(),
         AddOpenIDConnect(),
         CreateSecurityEvents(),
+        AddDeviceAuthorization(),
     ]
 
     static func register(on app: Application) {

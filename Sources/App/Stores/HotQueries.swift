@@ -18,6 +18,7 @@ enum HotBind: Sendable {
     case uuid(UUID)
     case date(Date)
     case double(Double)
+    case int(Int)
     case null
 
     static func text(_ value: String?) -> HotBind { value.map(HotBind.text) ?? .null }
@@ -30,6 +31,7 @@ enum HotBind: Sendable {
         case .uuid(let value): bindings.append(value)
         case .date(let value): bindings.append(value)
         case .double(let value): bindings.append(value)
+        case .int(let value): bindings.append(value)
         case .null: bindings.appendNull()
         }
     }
@@ -40,6 +42,7 @@ enum HotBind: Sendable {
         case .uuid(let value): value
         case .date(let value): value
         case .double(let value): value
+        case .int(let value): value
         case .null: String?.none
         }
     }
