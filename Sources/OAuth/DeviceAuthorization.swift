@@ -47,6 +47,15 @@ public enum DeviceAuthorization {
         return letters
     }
 
+    /// SPEC §9: applications opt in with `device_flow`; a personal client (SPEC §5.4) is for the
+    /// password grant and is no third party a person authorizes, as at the authorization
+    /// endpoint. RFC 6749 §5.2 `unauthorized_client` for the others.
+    static func allow(_ client: OAuthClient) throws(OAuthError) {
+        guard client.deviceFlow, !client.personal else {
+            throw OAuthError(.unauthorizedClient, "This application has not enabled the device flow (device_flow).")
+        }
+    }
+
     /// RFC 8628 §3.1: what a device may ask for. RFC 6749 §3.3 scope rules, and what only a
     /// browser flow can grant stays there: `admin` only through a personal client (SPEC §4), and
     /// `bot`, which adds the bot where its owner rules apply at the authorization page.
@@ -73,9 +82,7 @@ extension TokenEndpoint {
     /// RFC 8628 §3.2 for a client already authenticated. Only applications that opted in
     /// (SPEC §9 `device_flow`); RFC 6749 §5.2 `unauthorized_client` for the others.
     public func authorizeDevice(for client: OAuthClient, scope: String?, verificationURI: String) async throws -> DeviceAuthorizationResponse {
-        guard client.deviceFlow else {
-            throw OAuthError(.unauthorizedClient, "This application has not enabled the device flow (device_flow).")
-        }
+        try DeviceAuthorization.allow(client)
         let scopes = try DeviceAuthorization.scopes(scope)
         // A user code already held by another device authorization is drawn again; at 2^34.6
         // codes a second collision in a row means something else is wrong.

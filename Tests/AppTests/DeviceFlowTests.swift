@@ -13,7 +13,7 @@ struct DeviceFlowTests {
         try await withTestApp { app in
             let (_, _, client) = try await DeviceFlow.setUp(app, deviceFlow: false)
             let refused = try await client.post("/oauth2/device_authorization", ["scope": "identify"])
-            #expect(refused.status == .badRequest && (try DeviceFlow.error(refused)) == "unauthorized_client")
+            #expect(try refused.status == .badRequest && DeviceFlow.error(refused) == "unauthorized_client")
             #expect(try await DeviceFlow.error(DeviceFlow.poll(client, "some-device-code")) == "unauthorized_client")
             // Turned on and off again: a code issued meanwhile stops working with it.
             try await DeviceFlow.enable(app, client.id)
@@ -55,7 +55,7 @@ struct DeviceFlowTests {
         try await withTestApp { app in
             let (_, _, client) = try await DeviceFlow.setUp(app)
             let reply = try await client.post("/oauth2/device_authorization", ["scope": scope])
-            #expect(reply.status == .badRequest && (try DeviceFlow.error(reply)) == "invalid_scope")
+            #expect(try reply.status == .badRequest && DeviceFlow.error(reply) == "invalid_scope")
             #expect(try await client.post("/oauth2/device_authorization", ["scope": "identify\u{0}"]).status == .badRequest)
         }
     }
@@ -66,7 +66,7 @@ struct DeviceFlowTests {
             let (browser, user, client) = try await DeviceFlow.setUp(app)
             let (device, userCode) = try DeviceFlow.codes(try await DeviceFlow.start(client))
             let pending = try await DeviceFlow.poll(client, device)
-            #expect(pending.status == .badRequest && (try DeviceFlow.error(pending)) == "authorization_pending")
+            #expect(try pending.status == .badRequest && DeviceFlow.error(pending) == "authorization_pending")
             let result = try await browser.decideDevice(userCode)
             #expect(result.status == .ok && result.body.string.contains("Device connected"))
             let tokens = try await DeviceFlow.poll(client, device)
@@ -155,7 +155,7 @@ struct DeviceFlowTests {
         try await withTestApp { app in
             let (_, _, client) = try await DeviceFlow.setUp(app)
             let missing = try await client.token(["grant_type": DeviceFlow.grantType])
-            #expect(missing.status == .badRequest && (try DeviceFlow.error(missing)) == "invalid_request")
+            #expect(try missing.status == .badRequest && DeviceFlow.error(missing) == "invalid_request")
             #expect(try await DeviceFlow.error(DeviceFlow.poll(client, "not-a-device-code")) == "invalid_grant")
             #expect(try await DeviceFlow.error(DeviceFlow.poll(client, String(repeating: "x", count: 8000))) == "invalid_grant")
             let device = try DeviceFlow.codes(try await DeviceFlow.start(client)).device
@@ -195,11 +195,13 @@ struct DeviceFlowTests {
             try await browser.decideDevice(userCode)
             let body = try OAuthTestClient.json(try await DeviceFlow.poll(client, device))
             let idToken = try await OIDC.verify(app, try #require(body["id_token"] as? String))
-            #expect(idToken.sub.value == (try user.requireID()).uuidString.lowercased() && idToken.aud.value == [client.id])
+            let access = try #require(body["access_token"] as? String)
+            let sub = try user.requireID().uuidString.lowercased()
+            #expect(idToken.sub.value == sub && idToken.aud.value == [client.id])
             #expect(idToken.iss.value == "http://127.0.0.1:8080" && idToken.nonce == nil && idToken.preferred_username == "resourceowner")
             #expect(idToken.auth_time <= Int(before.timeIntervalSince1970) + 1 && idToken.auth_time > Int(before.timeIntervalSince1970) - 600)
-            #expect(idToken.at_hash == IDToken.atHash(try #require(body["access_token"] as? String)))
-            let userinfo = try await app.testing().sendRequest(.GET, "/oauth2/userinfo", headers: ["Authorization": "Bearer \(body["access_token"] as! String)"])
+            #expect(idToken.at_hash == IDToken.atHash(access))
+            let userinfo = try await app.testing().sendRequest(.GET, "/oauth2/userinfo", headers: ["Authorization": "Bearer \(access)"])
             #expect(userinfo.status == .ok && userinfo.body.string.contains("resourceowner"))
         }
     }

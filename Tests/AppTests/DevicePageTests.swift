@@ -12,7 +12,7 @@ struct DevicePageTests {
     func prefilledConsent() async throws {
         try await withTestApp { app in
             let (browser, _, client) = try await DeviceFlow.setUp(app)
-            let userCode = try DeviceFlow.codes(try await DeviceFlow.start(client, scope: "identify email")).user
+            let (device, userCode) = try DeviceFlow.codes(try await DeviceFlow.start(client, scope: "identify email"))
             // Any case, dash optional.
             let typed = userCode.lowercased().replacingOccurrences(of: "-", with: "")
             let page = try await browser.get("/device?user_code=\(typed)")
@@ -30,7 +30,7 @@ struct DevicePageTests {
             #expect(try await browser.post("/device", ["user_code": " \(userCode.lowercased()) "]).status == .ok)
             #expect(browser.lastBody.contains("wants to access your account"))
             #expect(try await browser.post("/device", ["user_code": userCode, "decision": "approve", "csrf_token": "forged"], csrf: false).status == .forbidden)
-            #expect(try await DeviceFlow.error(DeviceFlow.poll(client, try DeviceFlow.codes(try await DeviceFlow.start(client)).device)) == "authorization_pending")
+            #expect(try await DeviceFlow.error(DeviceFlow.poll(client, device)) == "authorization_pending")
         }
     }
 
@@ -94,7 +94,7 @@ struct DevicePageTests {
             let list = try await browser.get("/settings/authorized-apps")
             #expect(list.body.string.contains("Client App") && list.body.string.contains(#"<span class="badge">email</span>"#))
             let authorization = try #require(try await Authorization.query(on: app.db).filter(\.$revokedAt == nil).first())
-            #expect(authorization.scopes == "email identify" && authorization.lastUsedAt != nil)
+            #expect(authorization.scopes == "identify email" && authorization.lastUsedAt != nil)
             // A second device, approved but not yet polled when the user revokes.
             let (secondDevice, secondUser) = try DeviceFlow.codes(try await DeviceFlow.start(client))
             try await browser.decideDevice(secondUser)

@@ -71,6 +71,12 @@ struct DeviceAuthorizationTests {
         await expectOAuthError(.invalidClient) {
             _ = try await endpoint.authorizeDevice(.publicClient(clientID: "800"), scope: nil, verificationURI: DeviceSample.uri)
         }
+        // A personal client is for the password grant (SPEC §5.4), whatever its flag says.
+        await store.addClient(OAuthClient(id: "900", name: "scripts", confidential: true, personal: true, ownerID: "alice", redirectURIs: [],
+                                          deviceFlow: true), secret: "scripts-secret")
+        await expectOAuthError(.unauthorizedClient) {
+            _ = try await endpoint.authorizeDevice(.post(clientID: "900", secret: "scripts-secret"), scope: nil, verificationURI: DeviceSample.uri)
+        }
         let confidential = try await endpoint.authorizeDevice(.basic(clientID: "800", secret: "cli-secret"), scope: nil, verificationURI: DeviceSample.uri)
         #expect(await store.device(userCode: DeviceAuthorization.normalize(confidential.user_code)!)?.code.scopes.isEmpty == true)
     }

@@ -35,7 +35,7 @@ struct AddDeviceAuthorization: AsyncMigration {
 
         let sql = database as! any SQLDatabase
         // A user code names one device authorization: a new one that collides is drawn again.
-        try await sql.create(index: "ux_device_codes_user_code").unique.on(DeviceCodeStore.table).column("user_code_hash").run()
+        try await sql.create(index: "ux_device_codes_user_code").unique().on(DeviceCodeStore.table).column("user_code_hash").run()
         try await sql.create(index: "ix_device_codes_expiry").on(DeviceCodeStore.table).column("expires_at").run()
         try await sql.create(index: "ix_device_codes_user_app").on(DeviceCodeStore.table).column("user_id").column("application_id").run()
     }

@@ -16,10 +16,10 @@ extension DeviceCodeStore {
     func poll(deviceCodeHash: String, clientID: String, slowDownBy: Int, now: Date) async throws -> DevicePoll? {
         let binds: [HotBind] = [.text(deviceCodeHash), .text(clientID), .double(now.timeIntervalSince1970), .int(slowDownBy)]
         if database is any PostgresDatabase {
-            guard let row = try await database.rows(PollWithUser.self, binds).first else { return nil }
+            guard let row = try await database.rows(PollDeviceCodeWithUser.self, binds).first else { return nil }
             return try Self.poll(row, user: row)
         }
-        guard let row = try await database.rows(Poll.self, binds).first else { return nil }
+        guard let row = try await database.rows(PollDeviceCode.self, binds).first else { return nil }
         var user: (any SQLRow)?
         if let userID = try row.decode(column: "user_id", as: UUID?.self) {
             user = try await sql.select().columns("username", "email", "updated_at", "kind").from(User.schema)
@@ -33,7 +33,7 @@ extension DeviceCodeStore {
     /// the application (`revoke` denies the code in the revocation's transaction).
     func exchange(deviceCodeHash: String, clientID: String, family: UUID, refresh: TokenFamilyStore.NewRefreshToken, now: Date) async throws -> Bool {
         if database is any PostgresDatabase {
-            let rows = try await database.rows(Exchange.self, [.date(now), .text(deviceCodeHash), .text(clientID), .uuid(family),
+            let rows = try await database.rows(ExchangeDeviceCode.self, [.date(now), .text(deviceCodeHash), .text(clientID), .uuid(family),
                                                                .text(refresh.hash), .date(refresh.expiresAt), .text(TokenRequest.deviceCodeGrantType)])
             return try rows.first?.decode(column: "exchanged", as: Int.self) == 1
         }
@@ -98,12 +98,12 @@ extension DeviceCodeStore {
         """
 
     /// SQLite: the poll (its user is read after it, in-process).
-    private enum Poll: HotQuery {
+    private enum PollDeviceCode: HotQuery {
         static let sql = DeviceCodeStore.pollUpdate
     }
 
     /// PostgreSQL: the poll and the approving user in one statement.
-    private enum PollWithUser: HotQuery {
+    private enum PollDeviceCodeWithUser: HotQuery {
         static let sql = """
             WITH polled AS (\(DeviceCodeStore.pollUpdate))
             SELECT polled.*, u.username, u.email, u.updated_at, u.kind FROM polled LEFT JOIN users u ON u.id = polled.user_id
@@ -112,7 +112,7 @@ extension DeviceCodeStore {
 
     /// PostgreSQL only: the code used up, its family, first refresh token and the
     /// authorization's last use in one statement (as `TokenFamilyStore`'s `ExchangeCode`).
-    private enum Exchange: HotQuery {
+    private enum ExchangeDeviceCode: HotQuery {
         static let sql = """
             WITH code AS (
               UPDATE device_codes SET used_at = $1

@@ -47,13 +47,13 @@ struct DeviceCodeStore {
     /// The pending, unexpired code `userCode` (normalized), if its application still allows the
     /// device flow.
     func pending(userCode: String, now: Date) async throws -> Pending? {
-        guard let row = try await database.rows(PendingCode.self, [.text(Self.hash(userCode: userCode)), .date(now)]).first else { return nil }
+        guard let row = try await database.rows(PendingDeviceCode.self, [.text(Self.hash(userCode: userCode)), .date(now)]).first else { return nil }
         return Pending(clientID: try row.decode(column: "application_id", as: String.self),
                        scopes: ScopeSet.stored(try row.decode(column: "scopes", as: String.self)),
                        expiresAt: try row.decode(column: "expires_at", as: Date.self))
     }
 
-    private enum PendingCode: HotQuery {
+    private enum PendingDeviceCode: HotQuery {
         static let sql = """
             SELECT d.application_id, d.scopes, d.expires_at FROM device_codes d JOIN applications a ON a.id = d.application_id
             WHERE d.user_code_hash = $1 AND d.status = 'pending' AND d.expires_at > $2 AND a.device_flow = true

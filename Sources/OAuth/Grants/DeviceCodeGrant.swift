@@ -8,9 +8,7 @@ struct DeviceCodeGrant {
 
     func exchange(deviceCode: String, client: OAuthClient) async throws -> Issued {
         // RFC 6749 §5.2 `unauthorized_client`: only applications that opted in (SPEC §9).
-        guard client.deviceFlow else {
-            throw OAuthError(.unauthorizedClient, "This application has not enabled the device flow (device_flow).")
-        }
+        try DeviceAuthorization.allow(client)
         // One conditional write records the poll and grows the interval of a device polling too
         // fast: of concurrent polls, one is answered as the poll, the others as too fast.
         guard let poll = try await store.pollDeviceCode(deviceCode, clientID: client.id,
