@@ -17,13 +17,13 @@ struct DeviceFlowCostTests {
             #expect(try await DeviceFlow.poll(client, warm).status == .ok)
 
             let (device, userCode) = try DeviceFlow.codes(try await DeviceFlow.start(client))
-            let pending = try await log.during {
+            let pending = try await log.during { () async throws -> Void in
                 #expect(try await DeviceFlow.error(DeviceFlow.poll(client, device)) == "authorization_pending")
             }
             #expect(pending.count == 2, "pending poll: \(pending.joined(separator: "\n"))")
             #expect(pending.filter { $0.contains("UPDATE device_codes") }.count == 1)
             try await browser.decideDevice(userCode)
-            let approved = try await log.during {
+            let approved = try await log.during { () async throws -> Void in
                 #expect(try await DeviceFlow.poll(client, device).status == .ok)
             }
             #expect(approved.count == 3, "approved poll: \(approved.joined(separator: "\n"))")
