@@ -27,6 +27,9 @@ func routes(_ app: Application) throws {
         cors.on(.OPTIONS, path, use: preflight)
     }
     app.post("oauth2", "introspect", use: revocation.introspect)
+    // RFC 8628 §3.1 (SPEC §9): devices are no browsers, so no CORS; the person's side is /device.
+    let device = DeviceController()
+    app.post("oauth2", "device_authorization", use: device.authorize)
     let userinfo = UserinfoController()
     cors.get("oauth2", "userinfo", use: userinfo.userinfo)
     cors.post("oauth2", "userinfo", use: userinfo.userinfo)
@@ -62,6 +65,9 @@ func routes(_ app: Application) throws {
     browser.post("oauth2", "logout", use: logout.logout)
 
     let signedIn = pages.grouped(RequireSignInMiddleware())
+    // RFC 8628 §3.3: the person enters the device's code and approves on the consent page.
+    signedIn.get("device", use: device.show)
+    signedIn.post("device", use: device.decide)
     let password = PasswordController()
     signedIn.get("settings", "password", use: password.edit)
     signedIn.post("settings", "password", use: password.update)

@@ -5,6 +5,8 @@ public enum ClientEndpoint: String, Sendable {
     case token
     case revocation = "revoke"
     case introspection = "introspect"
+    /// RFC 8628 §3.1: the device authorization endpoint authenticates clients as the token endpoint does.
+    case deviceAuthorization = "device_authorization"
 }
 
 /// What the server does about failed client authentications (RFC 6749 §10.10: guard against

@@ -1,5 +1,6 @@
 /// A protocol error as a value, carrying its wire name (RFC 6749 §4.1.2.1, §5.2; OpenID Connect
-/// Core §3.1.2.6 for the `prompt=none` codes; RFC 6750 §3.1 for bearer-token errors).
+/// Core §3.1.2.6 for the `prompt=none` codes; RFC 6750 §3.1 for bearer-token errors; RFC 8628
+/// §3.5 for the device grant's polling answers).
 public struct OAuthError: Error, Equatable, Sendable {
     public enum Code: String, Sendable, CaseIterable {
         // RFC 6749 §4.1.2.1 and §5.2
@@ -21,6 +22,10 @@ public struct OAuthError: Error, Equatable, Sendable {
         // RFC 6750 §3.1
         case invalidToken = "invalid_token"
         case insufficientScope = "insufficient_scope"
+        // RFC 8628 §3.5, answers to a device polling the token endpoint
+        case authorizationPending = "authorization_pending"
+        case slowDown = "slow_down"
+        case expiredToken = "expired_token"
     }
 
     public let code: Code

@@ -17,10 +17,12 @@ public struct OAuthClient: Sendable, Equatable {
     public let idTokenAlgorithm: IDTokenAlgorithm
     /// OpenID Connect RP-Initiated Logout §3.1: where a logout may send the user back.
     public let postLogoutRedirectURIs: [String]
+    /// RFC 8628: the application opted in to the device authorization grant (SPEC §9).
+    public let deviceFlow: Bool
 
     public init(id: String, name: String, confidential: Bool, personal: Bool, ownerID: String, redirectURIs: [String],
                 hasBot: Bool = false, botPublic: Bool = false, botRequireCodeGrant: Bool = false,
-                idTokenAlgorithm: IDTokenAlgorithm = .rs256, postLogoutRedirectURIs: [String] = []) {
+                idTokenAlgorithm: IDTokenAlgorithm = .rs256, postLogoutRedirectURIs: [String] = [], deviceFlow: Bool = false) {
         self.id = id
         self.name = name
         self.confidential = confidential
@@ -32,6 +34,7 @@ public struct OAuthClient: Sendable, Equatable {
         self.botRequireCodeGrant = botRequireCodeGrant
         self.idTokenAlgorithm = idTokenAlgorithm
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
+        self.deviceFlow = deviceFlow
     }
 }
 
@@ -198,6 +201,17 @@ public protocol OAuthStore: Sendable {
     func issueTokens(for grant: Grant, refreshable: Bool, now: Date) async throws -> TokenResponse
     /// The access token for a family whose refresh token was just rotated: signing only.
     func accessToken(for grant: Grant, familyID: String, refreshToken: String, now: Date) async throws -> TokenResponse
+
+    // RFC 8628 (`DeviceAuthorization.swift`, `Grants/DeviceCodeGrant.swift`).
+    /// Stores a new device authorization, both codes hashed; false when the user code is taken.
+    func createDeviceCode(_ code: NewDeviceCode) async throws -> Bool
+    /// One poll of `clientID`'s device code as one conditional write (RFC 8628 §3.5): the poll
+    /// time is recorded, and a pending code polled sooner than its interval after the previous
+    /// poll has its interval grown by `slowDownBy` seconds. nil: no such code of this client.
+    func pollDeviceCode(_ deviceCode: String, clientID: String, slowDownBy: Int, now: Date) async throws -> DevicePoll?
+    /// Uses the approved device code up and issues its family and refresh token in one atomic
+    /// write, as `exchangeCode`; nil when another request used it (or the user revoked it) first.
+    func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, now: Date) async throws -> TokenResponse?
 }
 
 extension OAuthStore {

@@ -36,6 +36,8 @@ public struct TokenEndpoint: Sendable {
             return try await ClientCredentialsGrant(store: store, now: now).issue(scope: scope, client: client)
         case let .password(username, password, scope):
             issued = try await PasswordGrant(store: store, now: now).issue(username: username, password: password, scope: scope, client: client)
+        case let .deviceCode(deviceCode):
+            issued = try await DeviceCodeGrant(store: store, now: now).exchange(deviceCode: deviceCode, client: client)
         }
         return try await withIDToken(issued, client: client)
     }

@@ -111,7 +111,7 @@ struct TokenRequestTests {
         (["grant_type": "password", "username": "u"], .invalidRequest),
         ([:], .invalidRequest),
         (["grant_type": "implicit"], .unsupportedGrantType),
-        (["grant_type": "urn:ietf:params:oauth:grant-type:device_code"], .unsupportedGrantType),
+        (["grant_type": "urn:ietf:params:oauth:grant-type:device_code"], .invalidRequest),  // RFC 8628 §3.4: device_code missing
         (["grant_type": "client_credentials", "scope": "everything"], .invalidScope),
     ])
     func errors(parameters: [String: String], code: OAuthError.Code) {

@@ -12,6 +12,8 @@ actor InMemoryStore: OAuthStore {
     var revokedCodes: [String] = []
     var familyOfCode: [String: String] = [:]
     var issued: [Grant] = []
+    /// Device authorizations by device code (`InMemoryStore+Device.swift`).
+    var devices: [String: DeviceEntry] = [:]
     /// Thrown by the next `issueTokens`, as a database failing mid-grant would.
     var failNextIssue = false
     private var counter = 0

@@ -31,6 +31,7 @@ struct Pruner {
         }
         var counts: [(String, Int)] = []
         counts.append(("authorization_codes", try await delete("authorization_codes") { $0.where("expires_at", .lessThan, now) }))
+        counts.append((DeviceCodeStore.table, try await DeviceCodeStore(database: database).prune(now: now)))
         counts.append(("refresh_tokens", try await delete("refresh_tokens") { $0.where("expires_at", .lessThan, now) }))
         counts.append(("token_families", try await delete(TokenFamily.schema) {
             $0.where("revoked_at", .lessThan, deadBefore)

@@ -13,6 +13,7 @@ enum Migrations {
         AddOpenIDConnect(),
         CreateSecurityEvents(),
         AddSudoMode(),
+        AddDeviceAuthorization(),
     ]
 
     static func register(on app: Application) {

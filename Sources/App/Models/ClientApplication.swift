@@ -26,6 +26,8 @@ final class ClientApplication: Model, @unchecked Sendable {
     @Field(key: "post_logout_redirect_uris") var postLogoutRedirectURIsText: String
     /// `RS256` or `ES256` (OpenID Connect Registration §2).
     @Field(key: "id_token_signed_response_alg") var idTokenSignedResponseAlg: String
+    /// RFC 8628: the application may use the device authorization grant (SPEC §9).
+    @Field(key: "device_flow") var deviceFlow: Bool
     @Field(key: "verify_key") var verifyKey: String
     @Field(key: "interactions_private_key") var interactionsPrivateKey: String
     @Field(key: "version") var version: Int

@@ -36,7 +36,7 @@ protocol ChangeFields {
 /// The fields of an application change, by their SPEC §3.4 names.
 enum ApplicationField: String, CaseIterable, Sendable {
     case name, description, terms_of_service_url, privacy_policy_url, redirect_uris, confidential, bot_public,
-         bot_require_code_grant, post_logout_redirect_uris, id_token_signed_response_alg, icon
+         bot_require_code_grant, post_logout_redirect_uris, id_token_signed_response_alg, device_flow, icon
     /// The bot's own field (`PATCH …/bot`, the console's bot section).
     case username
 
@@ -63,6 +63,7 @@ enum ApplicationChangeDecoder {
             case .bot_require_code_grant: changes.botRequireCodeGrant = fields.flag(key)
             case .post_logout_redirect_uris: changes.postLogoutRedirectURIs = fields.list(key)
             case .id_token_signed_response_alg: changes.idTokenSignedResponseAlg = fields.string(key)
+            case .device_flow: changes.deviceFlow = fields.flag(key)
             case .icon: changes.icon = fields.bytes(key)
             case .username: changes.botUsername = fields.string(key)
             }

@@ -45,6 +45,7 @@ struct ApplicationChangePlan {
         }
         change("bot_public", "bot_public", changes.botPublic, current: app.botPublic)
         change("bot_require_code_grant", "bot_require_code_grant", changes.botRequireCodeGrant, current: app.botRequireCodeGrant)
+        change("device_flow", "device_flow", changes.deviceFlow, current: app.deviceFlow)
 
         if let icon = changes.icon.optional {
             if let data = icon {
@@ -93,6 +94,7 @@ extension ClientApplication {
         app.idTokenSignedResponseAlg = IDTokenAlgorithm.rs256.rawValue
         app.botPublic = false
         app.botRequireCodeGrant = false
+        app.deviceFlow = false
         return app
     }
 }
@@ -108,6 +110,7 @@ extension ApplicationService.NewApplication {
         more.privacyPolicyURL = changes.privacyPolicyURL
         more.botPublic = changes.botPublic
         more.botRequireCodeGrant = changes.botRequireCodeGrant
+        more.deviceFlow = changes.deviceFlow
         more.icon = changes.icon
         self.more = more
     }

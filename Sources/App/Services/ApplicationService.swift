@@ -130,6 +130,8 @@ struct ApplicationService: Sendable {
         var botUsername: String?
         var postLogoutRedirectURIs: [String]?
         var idTokenSignedResponseAlg: String?
+        /// RFC 8628 opt-in (SPEC §9).
+        var deviceFlow: Bool?
     }
 
     func update(_ id: String, expectedVersion: Int, _ changes: Changes) async throws -> Outcome {

@@ -3,7 +3,7 @@ import SQLKit
 import Vapor
 
 /// A user revokes an application (SPEC §6): the authorization ends, and every token family and
-/// unused code it holds stops working at once. Re-authorizing later starts a new authorization.
+/// unused code it holds stops working at once (device codes approved and not yet exchanged too). Re-authorizing later starts a new authorization.
 struct AuthorizationRevocation {
     let database: any Database
 
@@ -24,6 +24,7 @@ struct AuthorizationRevocation {
             try await sql.update("authorization_codes").set("used_at", to: now)
                 .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
                 .where("used_at", .is, SQLLiteral.null).run()
+            try await DeviceCodeStore(database: tx).revoke(userID: userID, applicationID: applicationID, now: now)
             return true
         }
     }

@@ -26,7 +26,8 @@ extension FluentOAuthStore {
         return try await signed(grant, family: family, refreshToken: refreshToken, now: now)
     }
 
-    private func signed(_ grant: Grant, family: UUID, refreshToken: String?, now: Date) async throws -> TokenResponse {
+    /// The access token of `grant` in `family` (also the device grant's, `FluentOAuthStore+Device`).
+    func signed(_ grant: Grant, family: UUID, refreshToken: String?, now: Date) async throws -> TokenResponse {
         let subject = try await self.subject(for: grant)
         let accessToken = try await tokens.sign(subject: subject, clientID: grant.clientID, scope: grant.scopes.description,
                                                 familyID: family.uuidString.lowercased(), now: now)

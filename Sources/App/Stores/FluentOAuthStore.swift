@@ -61,7 +61,7 @@ struct FluentOAuthStore: OAuthStore {
 
     private static let clientColumns = ["id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id",
                                         "bot_public", "bot_require_code_grant",
-                                        "post_logout_redirect_uris", "id_token_signed_response_alg"]
+                                        "post_logout_redirect_uris", "id_token_signed_response_alg", "device_flow"]
 
     private enum ClientLookup: HotQuery {
         static let sql = """
@@ -85,7 +85,8 @@ struct FluentOAuthStore: OAuthStore {
             botPublic: try row.decode(column: "bot_public", as: Bool.self),
             botRequireCodeGrant: try row.decode(column: "bot_require_code_grant", as: Bool.self),
             idTokenAlgorithm: IDTokenAlgorithm(rawValue: try row.decode(column: "id_token_signed_response_alg", as: String.self)) ?? .rs256,
-            postLogoutRedirectURIs: ClientApplication.splitRedirectURIs(try row.decode(column: "post_logout_redirect_uris", as: String.self)))
+            postLogoutRedirectURIs: ClientApplication.splitRedirectURIs(try row.decode(column: "post_logout_redirect_uris", as: String.self)),
+            deviceFlow: try row.decode(column: "device_flow", as: Bool.self))
     }
 
     func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool {

@@ -19,6 +19,7 @@ enum HotBind: Sendable {
     case date(Date)
     case double(Double)
     case bool(Bool)
+    case int(Int)
     case null
 
     static func text(_ value: String?) -> HotBind { value.map(HotBind.text) ?? .null }
@@ -32,6 +33,7 @@ enum HotBind: Sendable {
         case .date(let value): bindings.append(value)
         case .double(let value): bindings.append(value)
         case .bool(let value): bindings.append(value)
+        case .int(let value): bindings.append(value)
         case .null: bindings.appendNull()
         }
     }
@@ -43,6 +45,7 @@ enum HotBind: Sendable {
         case .date(let value): value
         case .double(let value): value
         case .bool(let value): value
+        case .int(let value): value
         case .null: String?.none
         }
     }

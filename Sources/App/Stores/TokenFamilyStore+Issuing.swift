@@ -126,7 +126,7 @@ extension TokenFamilyStore {
             """
     }
 
-    private enum InsertRefreshToken: HotQuery {
+    enum InsertRefreshToken: HotQuery {
         static let sql = """
             INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6)

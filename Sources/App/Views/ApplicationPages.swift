@@ -70,6 +70,7 @@ struct ApplicationSettingsPage: Encodable {
             var confidential: Bool
             var post_logout_redirect_uris: String
             var id_token_signed_response_alg: String
+            var device_flow: Bool
         }
 
         struct Bot: Encodable {

@@ -8,7 +8,7 @@ extension ApplicationSettingsPage.Forms {
                         terms_of_service_url: app.termsOfServiceURL ?? "", privacy_policy_url: app.privacyPolicyURL ?? "")
         oauth2 = .init(redirect_uris: app.redirectURIs.joined(separator: "\n"), confidential: app.confidential,
                        post_logout_redirect_uris: app.postLogoutRedirectURIs.joined(separator: "\n"),
-                       id_token_signed_response_alg: app.idTokenSignedResponseAlg)
+                       id_token_signed_response_alg: app.idTokenSignedResponseAlg, device_flow: app.deviceFlow)
         bot = .init(username: app.bot?.username ?? "", bot_public: app.botPublic, bot_require_code_grant: app.botRequireCodeGrant)
     }
 }

@@ -32,6 +32,28 @@ struct ConsentPage: Encodable {
     let isBotOnly: Bool
     /// In plain words, what signing in with OpenID Connect tells the app about the user.
     let learns: [String]
+    /// Where the decision is posted: the authorization endpoint, or `/device` (SPEC §9).
+    var formAction = "/oauth2/authorize"
+    /// RFC 8628 §3.3: the user code being approved, shown for the user to compare with the
+    /// device's (§5.4: a code sent by someone else is not for this user's device).
+    var deviceUserCode: String? = nil
+
+    /// The consent screen of SPEC §5.1 for `app` and `scopes`, as the authorization page and
+    /// `/device` (SPEC §9: "the same consent page") both show it.
+    init(layout: LayoutContext, app: ConsentApplication, scopes: ScopeSet, username: String, hidden: [Hidden],
+         redirectHost: String, isOutOfBand: Bool) {
+        self.layout = layout
+        self.app = App(id: app.id, name: app.name, description: app.description, iconURL: ApplicationLook.iconURL(id: app.id, hash: app.iconHash),
+                       initial: ApplicationLook.initial(app.name), ownerUsername: app.ownerUsername,
+                       termsOfServiceURL: app.termsOfServiceURL, privacyPolicyURL: app.privacyPolicyURL)
+        self.redirectHost = redirectHost
+        self.isOutOfBand = isOutOfBand
+        self.scopes = scopes.sorted.map { ScopeRow(name: $0.rawValue, summary: $0.summary) }
+        self.username = username
+        self.hidden = hidden
+        isBotOnly = scopes.scopes == [.bot]
+        learns = Self.learns(scopes)
+    }
 
     static func learns(_ scopes: ScopeSet) -> [String] {
         var items: [String] = []

@@ -24,6 +24,7 @@ struct ApplicationDTO: Content {
     let redirect_uris: [String]
     let post_logout_redirect_uris: [String]
     let id_token_signed_response_alg: String
+    let device_flow: Bool
     let verify_key: String
     let version: Int
     let created_at: String
@@ -49,6 +50,7 @@ struct ApplicationDTO: Content {
         redirect_uris = app.redirectURIs
         post_logout_redirect_uris = app.postLogoutRedirectURIs
         id_token_signed_response_alg = app.idTokenSignedResponseAlg
+        device_flow = app.deviceFlow
         verify_key = app.verifyKey
         version = app.version
         created_at = RFC3339.string(app.createdAt)
@@ -75,6 +77,7 @@ struct ApplicationDTO: Content {
         try c.encode(redirect_uris, forKey: .redirect_uris)
         try c.encode(post_logout_redirect_uris, forKey: .post_logout_redirect_uris)
         try c.encode(id_token_signed_response_alg, forKey: .id_token_signed_response_alg)
+        try c.encode(device_flow, forKey: .device_flow)
         try c.encode(verify_key, forKey: .verify_key)
         try c.encode(version, forKey: .version)
         try c.encode(created_at, forKey: .created_at)

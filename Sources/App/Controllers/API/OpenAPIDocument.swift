@@ -132,7 +132,7 @@ enum OpenAPIDocument {
           "UserRef": {"type": "object", "required": ["id", "username"], "properties": {"id": {"type": "string"}, "username": {"type": "string"}}},
           "User": {"type": "object", "required": ["id", "username", "bot", "type"], "properties": {"id": {"type": "string"}, "username": {"type": "string"}, "email": {"type": ["string", "null"]}, "bot": {"type": "boolean"}, "type": {"type": "string", "enum": ["user", "admin", "bot"]}}},
           "Application": {"type": "object",
-            "required": ["id", "name", "description", "icon", "owner", "owner_id", "bot", "bot_user_id", "bot_public", "bot_require_code_grant", "confidential", "terms_of_service_url", "privacy_policy_url", "redirect_uris", "post_logout_redirect_uris", "id_token_signed_response_alg", "verify_key", "version", "created_at", "updated_at"],
+            "required": ["id", "name", "description", "icon", "owner", "owner_id", "bot", "bot_user_id", "bot_public", "bot_require_code_grant", "confidential", "terms_of_service_url", "privacy_policy_url", "redirect_uris", "post_logout_redirect_uris", "id_token_signed_response_alg", "device_flow", "verify_key", "version", "created_at", "updated_at"],
             "properties": {
               "id": {"type": "string"}, "name": {"type": "string", "minLength": 1, "maxLength": 100}, "description": {"type": "string", "maxLength": 400},
               "icon": {"type": ["string", "null"]}, "owner": {"$ref": "#/components/schemas/UserRef"}, "owner_id": {"type": "string"},
@@ -142,6 +142,7 @@ enum OpenAPIDocument {
               "redirect_uris": {"type": "array", "items": {"type": "string"}, "maxItems": 10}, "verify_key": {"type": "string"},
               "post_logout_redirect_uris": {"type": "array", "items": {"type": "string"}, "maxItems": 10, "description": "OpenID Connect RP-Initiated Logout: where /oauth2/logout may return the user"},
               "id_token_signed_response_alg": {"type": "string", "enum": ["RS256", "ES256"], "description": "How ID tokens for this client are signed (default RS256)"},
+              "device_flow": {"type": "boolean", "description": "The application may use the device authorization grant (RFC 8628); default false"},
               "version": {"type": "integer", "minimum": 1}, "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}
             }},
           "ApplicationWithSecret": {"allOf": [{"$ref": "#/components/schemas/Application"}, {"type": "object", "properties": {"client_secret": {"type": "string"}}}]},
@@ -152,7 +153,8 @@ enum OpenAPIDocument {
             "name": {"type": "string"}, "description": {"type": "string"}, "icon": {"type": ["string", "null"], "description": "data:image/png;base64,… or null to remove"},
             "redirect_uris": {"type": "array", "items": {"type": "string"}}, "terms_of_service_url": {"type": ["string", "null"]}, "privacy_policy_url": {"type": ["string", "null"]},
             "bot_public": {"type": "boolean"}, "bot_require_code_grant": {"type": "boolean"}, "confidential": {"type": "boolean"}, "version": {"type": "integer"},
-            "post_logout_redirect_uris": {"type": "array", "items": {"type": "string"}}, "id_token_signed_response_alg": {"type": "string", "enum": ["RS256", "ES256"]}}},
+            "post_logout_redirect_uris": {"type": "array", "items": {"type": "string"}}, "id_token_signed_response_alg": {"type": "string", "enum": ["RS256", "ES256"]},
+            "device_flow": {"type": "boolean"}}},
           "SecretReset": {"type": "object", "properties": {"grace_period": {"type": "integer", "minimum": 0, "maximum": 604800}, "version": {"type": "integer"}}},
           "Bot": {"type": "object", "properties": {"username": {"type": "string"}, "version": {"type": "integer"}}},
           "Transfer": {"type": "object", "required": ["new_owner_id"], "properties": {"new_owner_id": {"type": "string", "format": "uuid"}, "version": {"type": "integer"}}},

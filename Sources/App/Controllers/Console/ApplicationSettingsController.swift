@@ -19,6 +19,7 @@ struct ApplicationSettingsController {
         var redirect_uris: String?
         var post_logout_redirect_uris: String?
         var id_token_signed_response_alg: String?
+        var device_flow: String?
     }
 
     struct RemoveURIForm: Content {
@@ -85,17 +86,20 @@ struct ApplicationSettingsController {
     func oauth2(req: Request) async throws -> Response {
         let form = try req.content.decode(OAuth2Form.self)
         // Older forms without the OpenID Connect fields leave them alone: they are read, not sent.
-        let changes = try Self.changes(req, section: [.confidential, .redirect_uris],
+        // `device_flow` is a checkbox of the section: unticked, the browser sends nothing (false).
+        let changes = try Self.changes(req, section: [.confidential, .redirect_uris, .device_flow],
                                        alsoReading: [.post_logout_redirect_uris, .id_token_signed_response_alg])
         return try await perform(req, section: "oauth2", version: form.version, input: { forms in
             forms.oauth2 = .init(redirect_uris: form.redirect_uris ?? "", confidential: ConsoleForms.checkbox(form.confidential),
                                  post_logout_redirect_uris: form.post_logout_redirect_uris ?? forms.oauth2.post_logout_redirect_uris,
-                                 id_token_signed_response_alg: form.id_token_signed_response_alg ?? forms.oauth2.id_token_signed_response_alg)
+                                 id_token_signed_response_alg: form.id_token_signed_response_alg ?? forms.oauth2.id_token_signed_response_alg,
+                                 device_flow: ConsoleForms.checkbox(form.device_flow))
         }, compare: [
             ("Redirect URIs", { $0.oauth2.redirect_uris }),
             ("Confidential", { $0.oauth2.confidential ? "yes" : "no" }),
             ("Post-logout redirect URIs", { $0.oauth2.post_logout_redirect_uris }),
             ("ID token algorithm", { $0.oauth2.id_token_signed_response_alg }),
+            ("Device flow", { $0.oauth2.device_flow ? "yes" : "no" }),
         ]) { service, id, version in
             try await service.update(id, expectedVersion: version, changes)
         }

@@ -127,15 +127,9 @@ struct AuthorizeController {
         let carried = ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method",
                        Self.reauthParameter] + OpenIDParameters.carried
         let hidden = carried.compactMap { name in parameters[name].map { ConsentPage.Hidden(name: name, value: $0) } }
-        let page = ConsentPage(
-            layout: try await req.layout("Authorize \(app.name)"),
-            app: .init(id: app.id, name: app.name, description: app.description, iconURL: ApplicationLook.iconURL(id: app.id, hash: app.iconHash),
-                       initial: ApplicationLook.initial(app.name), ownerUsername: app.ownerUsername,
-                       termsOfServiceURL: app.termsOfServiceURL, privacyPolicyURL: app.privacyPolicyURL),
-            redirectHost: Self.host(of: request.redirectURI), isOutOfBand: request.redirectURI == RedirectURI.outOfBand,
-            scopes: request.scopes.sorted.map { .init(name: $0.rawValue, summary: $0.summary) },
-            username: user.username, hidden: hidden, isBotOnly: request.scopes.scopes == [.bot],
-            learns: ConsentPage.learns(request.scopes))
+        let page = ConsentPage(layout: try await req.layout("Authorize \(app.name)"), app: app, scopes: request.scopes, username: user.username,
+                               hidden: hidden, redirectHost: Self.host(of: request.redirectURI),
+                               isOutOfBand: request.redirectURI == RedirectURI.outOfBand)
         return try await req.page("oauth/consent", page)
     }
 

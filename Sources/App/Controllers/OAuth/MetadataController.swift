@@ -23,6 +23,8 @@ struct MetadataController {
             "token_endpoint": .init(issuer + "/oauth2/token"),
             "revocation_endpoint": .init(issuer + "/oauth2/token/revoke"),
             "introspection_endpoint": .init(issuer + "/oauth2/introspect"),
+            // RFC 8628 §4.
+            "device_authorization_endpoint": .init(issuer + "/oauth2/device_authorization"),
             "jwks_uri": .init(issuer + "/oauth2/jwks"),
             "scopes_supported": .init(Scope.allCases.map(\.rawValue)),
             "response_types_supported": .init(["code"]),
