@@ -34,6 +34,13 @@ func routes(_ app: Application) throws {
     cors.get("oauth2", "userinfo", use: userinfo.userinfo)
     cors.post("oauth2", "userinfo", use: userinfo.userinfo)
     cors.on(.OPTIONS, "oauth2", "userinfo", use: preflight)
+    // Dynamic client registration (RFC 7591 §3, RFC 7592 §2; SPEC §10): an initial access token
+    // registers, the registration access token reads, replaces and deletes.
+    let clientRegistration = ClientRegistrationController()
+    app.post("oauth2", "register", use: clientRegistration.register)
+    app.get("oauth2", "register", ":client_id", use: clientRegistration.show)
+    app.put("oauth2", "register", ":client_id", use: clientRegistration.update)
+    app.delete("oauth2", "register", ":client_id", use: clientRegistration.delete)
     let metadata = MetadataController()
     app.get(".well-known", "oauth-authorization-server", use: metadata.metadata)
     app.get(".well-known", "openid-configuration", use: metadata.openIDConfiguration)

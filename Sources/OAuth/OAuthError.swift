@@ -1,6 +1,6 @@
 /// A protocol error as a value, carrying its wire name (RFC 6749 §4.1.2.1, §5.2; OpenID Connect
 /// Core §3.1.2.6 for the `prompt=none` codes; RFC 6750 §3.1 for bearer-token errors; RFC 8628
-/// §3.5 for the device grant's polling answers).
+/// §3.5 for the device grant's polling answers; RFC 7591 §3.2.2 for dynamic client registration).
 public struct OAuthError: Error, Equatable, Sendable {
     public enum Code: String, Sendable, CaseIterable {
         // RFC 6749 §4.1.2.1 and §5.2
@@ -26,6 +26,9 @@ public struct OAuthError: Error, Equatable, Sendable {
         case authorizationPending = "authorization_pending"
         case slowDown = "slow_down"
         case expiredToken = "expired_token"
+        // RFC 7591 §3.2.2, answers of the registration endpoint (and RFC 7592 §2.2 updates)
+        case invalidRedirectURI = "invalid_redirect_uri"
+        case invalidClientMetadata = "invalid_client_metadata"
     }
 
     public let code: Code

@@ -19,13 +19,20 @@ struct BearerAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let token = Self.bearerToken(request.headers.first(name: .authorization))
         else { return APIError.unauthorized("Send an access token: Authorization: Bearer <token>.", tokenError: false) }
+        guard let principal = try await Self.principal(of: token, on: request)
+        else { return APIError.unauthorized("The access token is invalid, expired or revoked.", tokenError: true) }
+        request.storage[PrincipalKey.self] = principal
+        return try await next.respond(to: request)
+    }
+
+    /// The caller behind a valid access token whose family is not revoked, or nil: the one check
+    /// of the REST API and of the registration endpoint's initial access token (RFC 7591 §3).
+    static func principal(of token: String, on request: Request) async throws -> APIPrincipal? {
         guard let claims = try await request.application.accessTokens.claimsIfValid(token),
               let live = try await TokenFamilyStore(database: request.database).liveFamily(of: claims)
-        else { return APIError.unauthorized("The access token is invalid, expired or revoked.", tokenError: true) }
-        request.storage[PrincipalKey.self] = APIPrincipal(
-            claims: claims, scopes: ScopeSet.stored(claims.scope),
-            userID: claims.user_id.flatMap(UUID.init(uuidString:)), clientID: claims.client_id, user: live.user)
-        return try await next.respond(to: request)
+        else { return nil }
+        return APIPrincipal(claims: claims, scopes: ScopeSet.stored(claims.scope),
+                            userID: claims.user_id.flatMap(UUID.init(uuidString:)), clientID: claims.client_id, user: live.user)
     }
 
     struct PrincipalKey: StorageKey { typealias Value = APIPrincipal }

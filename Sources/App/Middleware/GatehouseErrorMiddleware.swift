@@ -20,7 +20,12 @@ struct GatehouseErrorMiddleware: Middleware {
         let jsonPaths = ["/oauth2/token", "/token", "/oauth/token", "/oauth2/access_token",
                          "/oauth2/token/revoke", "/oauth/revoke", "/oauth2/revoke",
                          "/oauth2/introspect", "/oauth2/jwks", "/.well-known/oauth-authorization-server"]
-        return jsonPaths.contains(path)
+        return jsonPaths.contains(path) || isRegistrationPath(path)
+    }
+
+    /// RFC 7591 §3 and RFC 7592 §2: the registration endpoint and each client's configuration.
+    static func isRegistrationPath(_ path: String) -> Bool {
+        path == "/oauth2/register" || path.hasPrefix("/oauth2/register/")
     }
 
     /// A task only for the error path (an HTML error page may read the session).
@@ -68,6 +73,8 @@ struct GatehouseErrorMiddleware: Middleware {
             let code: OAuthError.Code = switch status {
             case .serviceUnavailable: .temporarilyUnavailable
             case _ where status.code >= 500: .serverError
+            // RFC 7591 §3.2.2: a body that cannot be read (too large, not JSON) is bad metadata.
+            case _ where [400, 413, 415].contains(status.code) && Self.isRegistrationPath(request.url.path): .invalidClientMetadata
             default: .invalidRequest
             }
             headers.replaceOrAdd(name: .cacheControl, value: "no-store")

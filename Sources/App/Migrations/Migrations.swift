@@ -14,6 +14,7 @@ enum Migrations {
         CreateSecurityEvents(),
         AddSudoMode(),
         AddDeviceAuthorization(),
+        AddClientRegistrations(),
     ]
 
     static func register(on app: Application) {

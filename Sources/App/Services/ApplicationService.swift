@@ -69,7 +69,16 @@ struct ApplicationService: Sendable {
         var more = Changes()
     }
 
-    func create(_ input: NewApplication) async throws -> Outcome {
+    /// Rows of another store that belong to the application and are written in the transaction
+    /// of its creation or change, audited with it under `action` (SPEC §10: a registration's
+    /// row and token go with its application, and each such change is a version).
+    struct Alongside: Sendable {
+        let action: String
+        let fields: [String]
+        let write: @Sendable (_ transaction: any Database, _ applicationID: String) async throws -> Void
+    }
+
+    func create(_ input: NewApplication, alongside: Alongside? = nil) async throws -> Outcome {
         let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let more = ApplicationChangePlan(input.more, for: ClientApplication.blank(confidential: input.confidential))
         var problems = more.problems
@@ -105,9 +114,10 @@ struct ApplicationService: Sendable {
             try await store.set(id, more.set)
             if let icon = more.newIcon { try await store.addIcon(id, icon) }
             if let secret { try await store.addSecret(id, secret) }
-            try await AuditLogStore(database: tx).record(applicationID: id, actor: actor, action: "create",
+            try await alongside?.write(tx, id)
+            try await AuditLogStore(database: tx).record(applicationID: id, actor: actor, action: alongside?.action ?? "create",
                                  fields: ["name", "description", "redirect_uris", "confidential", "post_logout_redirect_uris",
-                                          "id_token_signed_response_alg"] + more.fields,
+                                          "id_token_signed_response_alg"] + more.fields + (alongside?.fields ?? []),
                                  versionBefore: 0, versionAfter: 1, at: date)
         }
         return Outcome(application: try await find(id), clientSecret: secret)
@@ -134,12 +144,13 @@ struct ApplicationService: Sendable {
         var deviceFlow: Bool?
     }
 
-    func update(_ id: String, expectedVersion: Int, _ changes: Changes) async throws -> Outcome {
+    func update(_ id: String, expectedVersion: Int, _ changes: Changes, alongside: Alongside? = nil) async throws -> Outcome {
         let app = try await find(id)
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
 
         let plan = ApplicationChangePlan(changes, for: app)
-        let (set, fields, problems, newIcon, botRename) = (plan.set, plan.fields, plan.problems, plan.newIcon, plan.botRename)
+        let (set, problems, newIcon, botRename) = (plan.set, plan.problems, plan.newIcon, plan.botRename)
+        let fields = plan.fields + (alongside?.fields ?? [])
 
         guard problems.isEmpty else { throw Failure.invalid(problems) }
         guard !fields.isEmpty else { return Outcome(application: app, clientSecret: nil) }
@@ -148,9 +159,9 @@ struct ApplicationService: Sendable {
         let becamePublic = changes.confidential == false && app.confidential
         // A client made confidential gets a secret, shown once (SPEC §3.1).
         let secret = becameConfidential ? Secrets.random256() : nil
-        let iconChanged = fields.contains("icon")
+        let iconChanged = plan.fields.contains("icon")
         let (iconToStore, rename, botID) = (newIcon, botRename, app.$bot.id)
-        try await versionedWrite(app, expectedVersion: expectedVersion, action: "update", fields: fields, set: set) { tx in
+        try await versionedWrite(app, expectedVersion: expectedVersion, action: alongside?.action ?? "update", fields: fields, set: set) { tx in
             let store = ApplicationStore(database: tx)
             if iconChanged { try await store.replaceIcon(id, with: iconToStore) }
             if let rename, let botID {
@@ -162,6 +173,7 @@ struct ApplicationService: Sendable {
             } else if let secret {
                 try await store.addSecret(id, secret)
             }
+            try await alongside?.write(tx, id)
         }
         return Outcome(application: try await find(id), clientSecret: secret)
     }

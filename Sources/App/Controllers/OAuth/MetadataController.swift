@@ -25,6 +25,8 @@ struct MetadataController {
             "introspection_endpoint": .init(issuer + "/oauth2/introspect"),
             // RFC 8628 §4.
             "device_authorization_endpoint": .init(issuer + "/oauth2/device_authorization"),
+            // RFC 8414 §2, RFC 7591 §3 (SPEC §10).
+            "registration_endpoint": .init(issuer + "/oauth2/register"),
             "jwks_uri": .init(issuer + "/oauth2/jwks"),
             "scopes_supported": .init(Scope.allCases.map(\.rawValue)),
             "response_types_supported": .init(["code"]),

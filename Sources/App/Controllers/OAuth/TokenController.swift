@@ -49,6 +49,24 @@ enum OAuthJSON {
         return response
     }
 
+    /// RFC 6750 §3: a bearer-token error with its `WWW-Authenticate` challenge, which names the
+    /// error (and the scope needed) unless `inChallenge` is false: §3.1 gives a request that sent
+    /// no token a challenge without an error code. The body carries the error when there is one.
+    static func bearerError(_ status: HTTPResponseStatus, _ error: OAuthError?, scope: String? = nil, inChallenge: Bool = true) -> Response {
+        let response = Response(status: status)
+        var value = #"Bearer realm="gatehouse""#
+        if let error {
+            if inChallenge {
+                value += #", error="\#(error.code.rawValue)", error_description="\#(error.description)""#
+                if let scope { value += #", scope="\#(scope)""# }
+            }
+            try? response.content.encode(OAuthErrorBody(error: error.code.rawValue, error_description: error.description), using: JSONEncoder.oauth)
+        }
+        response.headers.replaceOrAdd(name: .wwwAuthenticate, value: value)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
     /// RFC 6749 §5.2; `invalid_client` after Basic is a 401 with a challenge.
     static func error(_ error: OAuthError, basicChallenge: Bool) -> Response {
         let status = HTTPResponseStatus(statusCode: error.httpStatus)

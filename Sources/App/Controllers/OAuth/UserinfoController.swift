@@ -14,7 +14,7 @@ struct UserinfoController {
         }
         guard let token = header ?? form else {
             // §3.1: a request without a token gets a challenge and no error code.
-            return Self.error(.unauthorized, nil, challenge: #"Bearer realm="gatehouse""#)
+            return Self.error(.unauthorized, nil)
         }
         guard let claims = try await req.application.accessTokens.claimsIfValid(token),
               try await TokenFamilyStore(database: req.database).liveFamily(of: claims) != nil
@@ -27,16 +27,7 @@ struct UserinfoController {
         return try OAuthJSON.response(UserClaims.userinfo(profile, scopes: scopes), status: .ok)
     }
 
-    private static func error(_ status: HTTPResponseStatus, _ error: OAuthError?, scope: String? = nil, challenge: String? = nil) -> Response {
-        let response = Response(status: status)
-        var value = challenge ?? #"Bearer realm="gatehouse""#
-        if let error {
-            value += #", error="\#(error.code.rawValue)", error_description="\#(error.description)""#
-            if let scope { value += #", scope="\#(scope)""# }
-            try? response.content.encode(OAuthErrorBody(error: error.code.rawValue, error_description: error.description), using: JSONEncoder.oauth)
-        }
-        response.headers.replaceOrAdd(name: .wwwAuthenticate, value: value)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return response
+    private static func error(_ status: HTTPResponseStatus, _ error: OAuthError?, scope: String? = nil) -> Response {
+        OAuthJSON.bearerError(status, error, scope: scope)
     }
 }
