@@ -146,8 +146,8 @@ struct OpenIDConnectSessionTests {
             #expect(doc["id_token_signing_alg_values_supported"] as? [String] == ["RS256", "ES256"])
             #expect((doc["scopes_supported"] as? [String])?.contains("openid") == true)
             #expect(doc["request_parameter_supported"] as? Bool == false)
-            // Issue 11 adds registration; until then it is absent, not wrong. The device flow is served (SPEC §9).
-            #expect(doc["registration_endpoint"] == nil)
+            // Registration (SPEC §10) and the device flow (SPEC §9) are served, so both are named.
+            #expect(doc["registration_endpoint"] as? String == "http://127.0.0.1:8080/oauth2/register")
             #expect(doc["device_authorization_endpoint"] as? String == "http://127.0.0.1:8080/oauth2/device_authorization")
             #expect(try await OIDC.get(app, "/oauth2/jwks", headers: ["Origin": "https://x.example"]).headers.first(name: .accessControlAllowOrigin) == "*")
         }

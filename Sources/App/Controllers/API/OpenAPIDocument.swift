@@ -4,7 +4,10 @@ import Vapor
 /// `OpenAPITests` compares its paths with the routes the app registers, so neither drifts.
 enum OpenAPIDocument {
     static func json(serverURL: String) -> String {
-        template.replacingOccurrences(of: "__SERVER__", with: serverURL)
+        template.replacingOccurrences(of: "__REGISTRATION_PATHS__", with: registrationPaths)
+            .replacingOccurrences(of: "__REGISTRATION_RESPONSES__", with: registrationResponses)
+            .replacingOccurrences(of: "__REGISTRATION_SCHEMAS__", with: registrationSchemas)
+            .replacingOccurrences(of: "__SERVER__", with: serverURL)
     }
 
     private static let template = #"""
@@ -13,7 +16,7 @@ enum OpenAPIDocument {
       "info": {
         "title": "Gatehouse REST API",
         "version": "1.0.0",
-        "description": "Applications, authorizations and administration. Authenticate with `Authorization: Bearer <access token>`; get one from the token endpoint (for scripts: your personal client and the password grant). Modifying requests name the version they are based on, in the body (`version`) or as `If-Match: \"n\"`."
+        "description": "Applications, authorizations and administration. Authenticate with `Authorization: Bearer <access token>`; get one from the token endpoint (for scripts: your personal client and the password grant). Modifying requests name the version they are based on, in the body (`version`) or as `If-Match: \"n\"`. Dynamic client registration (RFC 7591, RFC 7592) lives at the issuer's root, not under /api/v1: its paths name their own server."
       },
       "servers": [{"url": "__SERVER__/api/v1"}],
       "security": [{"bearer": []}],
@@ -109,6 +112,7 @@ enum OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transfer"}}}},
             "responses": {"200": {"$ref": "#/components/responses/Application"}, "409": {"$ref": "#/components/responses/VersionConflict"}, "412": {"$ref": "#/components/responses/VersionConflict"}, "default": {"$ref": "#/components/responses/Error"}}}
         },
+        __REGISTRATION_PATHS__
         "/openapi.json": {
           "get": {"operationId": "getOpenAPI", "summary": "This document", "security": [],
             "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}
@@ -124,11 +128,13 @@ enum OpenAPIDocument {
         },
         "headers": {"ETag": {"schema": {"type": "string"}, "description": "The application's version, as \"n\""}},
         "responses": {
+          __REGISTRATION_RESPONSES__
           "Application": {"description": "The application", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
           "VersionConflict": {"description": "The version sent is not the current one", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VersionConflict"}}}},
           "Error": {"description": "An error in Fluxer's envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         },
         "schemas": {
+          __REGISTRATION_SCHEMAS__
           "UserRef": {"type": "object", "required": ["id", "username"], "properties": {"id": {"type": "string"}, "username": {"type": "string"}}},
           "User": {"type": "object", "required": ["id", "username", "bot", "type"], "properties": {"id": {"type": "string"}, "username": {"type": "string"}, "email": {"type": ["string", "null"]}, "bot": {"type": "boolean"}, "type": {"type": "string", "enum": ["user", "admin", "bot"]}}},
           "Application": {"type": "object",
