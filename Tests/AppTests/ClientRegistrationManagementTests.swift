@@ -164,8 +164,14 @@ struct ClientRegistrationManagementTests {
             let (patched, _, _, _) = try await APIClient.call(app, .PATCH, "/api/v1/oauth2/applications/\(id)", token: initial,
                                                              json: #"{"confidential": false, "name": "Renamed by owner", "version": 1}"#)
             #expect(patched == .ok)
-            let (_, _, read) = try await Registration.manage(app, .GET, id, token: try #require(created["registration_access_token"] as? String))
+            let token = try #require(created["registration_access_token"] as? String)
+            let (_, _, read) = try await Registration.manage(app, .GET, id, token: token)
             #expect(read["token_endpoint_auth_method"] as? String == "none" && read["client_name"] as? String == "Renamed by owner")
+
+            // Deleted over the REST API: the registration and its token go with it.
+            #expect(try await APIClient.call(app, .DELETE, "/api/v1/oauth2/applications/\(id)", token: initial).0 == .noContent)
+            #expect(try await Registration.manage(app, .GET, id, token: token).0 == .unauthorized)
+            #expect(try await app.db.query(ClientApplication.self).filter(\.$id == id).count() == 0)
         }
     }
 

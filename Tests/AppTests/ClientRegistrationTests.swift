@@ -154,6 +154,23 @@ struct ClientRegistrationTests {
         }
     }
 
+    @Test("SPEC §7: past the hourly creation limit a registration is 429 with Retry-After, never a 500")
+    func creationLimit() async throws {
+        try await withTestApp { app in
+            let token = try await Registration.initialToken(app)
+            let limit = RateLimiter.Rule.applicationCreation.limit
+            for _ in 0..<limit {
+                let created = try await Registration.registered(app, token: token)
+                let (deleted, _, _) = try await Registration.manage(app, .DELETE, try #require(created["client_id"] as? String),
+                                                                    token: try #require(created["registration_access_token"] as? String))
+                #expect(deleted == .noContent)
+            }
+            let (status, headers, body) = try await Registration.register(app, token: token, #"{"redirect_uris": ["https://rp.example/cb"]}"#)
+            #expect(status == .tooManyRequests && headers.first(name: .retryAfter) != nil)
+            #expect(body["error"] as? String == "temporarily_unavailable" && body["retry_after"] is Int)
+        }
+    }
+
     @Test("SPEC §10: the registration access token is stored as its SHA-256 only, never in clear")
     func tokenHashed() async throws {
         try await withTestApp { app in

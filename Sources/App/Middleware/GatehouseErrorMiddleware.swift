@@ -73,8 +73,9 @@ struct GatehouseErrorMiddleware: Middleware {
             let code: OAuthError.Code = switch status {
             case .serviceUnavailable: .temporarilyUnavailable
             case _ where status.code >= 500: .serverError
-            // RFC 7591 §3.2.2: a body that cannot be read (too large, not JSON) is bad metadata.
-            case _ where [400, 413, 415].contains(status.code) && Self.isRegistrationPath(request.url.path): .invalidClientMetadata
+            // RFC 7591 §3.2.2: a metadata body that cannot be read (too large, not JSON) is bad metadata.
+            case _ where [400, 413, 415].contains(status.code) && [.POST, .PUT].contains(request.method)
+                && Self.isRegistrationPath(request.url.path): .invalidClientMetadata
             default: .invalidRequest
             }
             headers.replaceOrAdd(name: .cacheControl, value: "no-store")
