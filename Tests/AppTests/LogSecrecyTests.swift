@@ -68,6 +68,15 @@ struct LogSecrecyTests {
             let personal = OAuthTestClient(app: app, id: personalID, secret: secrets["personal client secret"])
             let grant = try OAuthTestClient.json(try await personal.token(["grant_type": "password", "username": "dev", "password": secrets["password"]!]))
             secrets["password grant token"] = try #require(grant["access_token"] as? String)
+            // Dynamic client registration (SPEC §10): its secret and both registration access tokens.
+            let registered = try await Registration.registered(app, token: secrets["password grant token"]!)
+            secrets["registered client secret"] = try #require(registered["client_secret"] as? String)
+            secrets["registration access token"] = try #require(registered["registration_access_token"] as? String)
+            let registeredID = try #require(registered["client_id"] as? String)
+            let (_, _, replaced) = try await Registration.manage(app, .PUT, registeredID, token: secrets["registration access token"]!,
+                                                                 json: try Registration.updateBody(registered))
+            secrets["rotated registration access token"] = try #require(replaced["registration_access_token"] as? String)
+            #expect(try await Registration.manage(app, .GET, registeredID, token: secrets["registration access token"]!).0 == .unauthorized)
             #expect(try await personal.token(["grant_type": "password", "username": "dev", "password": "wrong-\(secrets["password"]!)"]).status == .badRequest)
             try await developer.get("/settings/password")
             #expect(try await developer.post("/settings/password", ["current_password": secrets["password"]!, "new_password": secrets["new password"]!]).status == .seeOther)
