@@ -7,7 +7,7 @@ import Vapor
 /// access token of ours, or one of our opaque refresh tokens; the rules are the core's.
 extension FluentOAuthStore {
     func describe(_ token: String, now: Date) async throws -> TokenDescription? {
-        if token.split(separator: ".").count == 3 {
+        if CompactJWS.hasShape(token) {
             // A verified signature proves who wrote the claims; the family row says if they still hold.
             guard let claims = try await tokens.claimsIfValid(token), UUID(uuidString: claims.fid) != nil else { return nil }
             let live = try await families.liveFamily(of: claims)
