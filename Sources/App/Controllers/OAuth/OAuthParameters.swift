@@ -9,7 +9,7 @@ extension Request {
     func oauthParameters() throws -> [String: String] {
         var parameters: [String: String] = [:]
         if let query = url.query { parameters = try Self.formDecode(query) }
-        if headers.contentType == .urlEncodedForm, let body = body.string {
+        if headers.isURLEncodedForm, let body = body.string {
             parameters.merge(try Self.formDecode(body)) { _, body in body }
         }
         return parameters
