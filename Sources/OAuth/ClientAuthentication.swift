@@ -22,20 +22,24 @@ extension TokenEndpoint {
     /// secrets (SPEC §3.4: a reset keeps the old one for its grace period); public clients send
     /// only `client_id` and must not send a secret. Failures go to the policy.
     public func authenticate(_ credentials: ClientCredentials, at endpoint: ClientEndpoint = .token) async throws -> OAuthClient {
+        try await authenticate(credentials, at: endpoint) {
+            try await store.client(id: credentials.clientID, presenting: credentials.secret, now: now)
+        }
+    }
+
+    /// `authenticate` with the client read by `lookUp` (introspection reads the token with it).
+    func authenticate(_ credentials: ClientCredentials, at endpoint: ClientEndpoint,
+                      lookUp: () async throws -> (client: OAuthClient, secretMatches: Bool)?) async throws -> OAuthClient {
         do {
-            return try await check(credentials)
+            guard credentials.clientID.count <= 64, let found = try await lookUp() else { throw OAuthError.unknownClient }
+            return try Self.check(credentials, found)
         } catch let error as OAuthError where error.code == .invalidClient {
             try await policy?.failed(credentials, error, at: endpoint)
             throw error
         }
     }
 
-    private func check(_ credentials: ClientCredentials) async throws -> OAuthClient {
-        guard credentials.clientID.count <= 64,
-              let found = try await store.client(id: credentials.clientID, presenting: credentials.secret, now: now)
-        else {
-            throw OAuthError.unknownClient
-        }
+    private static func check(_ credentials: ClientCredentials, _ found: (client: OAuthClient, secretMatches: Bool)) throws(OAuthError) -> OAuthClient {
         let client = found.client
         if client.confidential {
             guard credentials.secret != nil, found.secretMatches else {

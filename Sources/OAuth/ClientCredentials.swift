@@ -35,7 +35,7 @@ public enum ClientCredentials: Equatable, Sendable {
         let bodySecret = parameters["client_secret"].flatMap { $0.isEmpty ? nil : $0 }
 
         if let authorization, !authorization.isEmpty {
-            guard authorization.count > 6, authorization.prefix(6).lowercased() == "basic " else {
+            guard authorization.utf8.count > 6, authorization.prefix(6).lowercased() == "basic " else {
                 throw OAuthError(.invalidClient, "Only HTTP Basic client authentication is accepted in the Authorization header.")
             }
             guard bodySecret == nil else {
@@ -60,6 +60,6 @@ public enum ClientCredentials: Equatable, Sendable {
     }
 
     private static func formDecode(_ value: String) -> String? {
-        value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        FormURLEncoding.decode(value)
     }
 }

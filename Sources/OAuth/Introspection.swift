@@ -68,10 +68,20 @@ extension TokenEndpoint {
     /// RFC 7662: only an authenticated (confidential) client may ask (§2.1), and only about its
     /// own tokens: anything else is inactive, so the answer reveals nothing (§2.2).
     public func introspect(_ token: String?, credentials: ClientCredentials) async throws -> IntrospectionResponse {
-        let client = try await authenticate(credentials, at: .introspection)
+        // The client and the token are read together (one round trip where the store can);
+        // the token is looked at only once the client has authenticated.
+        var described: TokenDescription?
+        let client = try await authenticate(credentials, at: .introspection) {
+            guard let secret = credentials.secret, let token, !token.isEmpty else {
+                return try await store.client(id: credentials.clientID, presenting: credentials.secret, now: now)
+            }
+            let read = try await store.client(id: credentials.clientID, presenting: secret, now: now, describing: token)
+            described = read.token
+            return read.client
+        }
         guard client.confidential else { throw OAuthError(.invalidClient, "Introspection needs client authentication.") }
         guard let token, !token.isEmpty else { throw OAuthError(.invalidRequest, "token is required.") }
-        guard let found = try await store.describe(token, now: now), found.clientID == client.id, found.live else { return .inactive }
+        guard let found = described, found.clientID == client.id, found.live else { return .inactive }
         var response = IntrospectionResponse(active: true)
         response.scope = found.scope
         response.client_id = found.clientID

@@ -189,6 +189,11 @@ public protocol OAuthStore: Sendable {
     func revokeFamily(_ familyID: String) async throws
     /// The access or refresh token `token` is, if it is one of ours (RFC 7009 §2.1, RFC 7662 §2.2).
     func describe(_ token: String, now: Date) async throws -> TokenDescription?
+    /// Introspection's two reads, `client(id:presenting:now:)` and `describe`, together: one
+    /// round trip where the store can make it one (the default makes the two calls). The core
+    /// authenticates the client from the first half before it looks at the second.
+    func client(id: String, presenting secret: String, now: Date, describing token: String) async throws
+        -> (client: (client: OAuthClient, secretMatches: Bool)?, token: TokenDescription?)
 
     /// The password grant's user check, with the sign-in throttle (SPEC §5.2).
     func authenticateUser(login: String, password: String) async throws -> OAuthUser?
@@ -220,24 +225,10 @@ extension OAuthStore {
         guard let secret else { return (client, false) }
         return (client, try await secretMatches(clientID: id, secret: secret, now: now))
     }
-}
 
-/// RFC 6749 §5.1 successful response.
-public struct TokenResponse: Sendable, Equatable, Codable {
-    public let access_token: String
-    public let token_type: String
-    public let expires_in: Int
-    public let refresh_token: String?
-    public let scope: String
-    /// OpenID Connect Core §3.1.3.3.
-    public var id_token: String?
-
-    public init(accessToken: String, expiresIn: Int, refreshToken: String?, scope: ScopeSet, idToken: String? = nil) {
-        access_token = accessToken
-        token_type = "Bearer"
-        expires_in = expiresIn
-        refresh_token = refreshToken
-        self.scope = scope.description
-        id_token = idToken
+    public func client(id: String, presenting secret: String, now: Date, describing token: String) async throws
+        -> (client: (client: OAuthClient, secretMatches: Bool)?, token: TokenDescription?) {
+        guard let found = try await client(id: id, presenting: secret, now: now) else { return (nil, nil) }
+        return (found, try await describe(token, now: now))
     }
 }

@@ -40,11 +40,11 @@ final class StatementLog: Sendable {
 
 /// Issue 10's targets, as SQL statements per operation on PostgreSQL (BEGIN and COMMIT count,
 /// as in scripts/bench): a refresh ≤ 4, the whole code flow (authorize page, consent, exchange)
-/// ≤ 10. On SQLite the same writes run in one transaction in-process, with no round trips to
+/// ≤ 10; and introspection of an access token, 1. On SQLite the same writes run in one transaction in-process, with no round trips to
 /// save, so the limits are PostgreSQL's.
 @Suite("Statements per request (issue 10)")
 struct StatementCountTests {
-    @Test("A refresh sends at most 4 statements; the whole code flow at most 10",
+    @Test("A refresh sends at most 4 statements; the whole code flow at most 10; introspecting an access token 1",
           .enabled(if: TestDatabase.isPostgres, "round trips are a server database's cost: run with TEST_DATABASE_URL"))
     func statementBudget() async throws {
         let log = StatementLog()
@@ -74,6 +74,15 @@ struct StatementCountTests {
             #expect(refresh.count <= 4, "refresh: \(refresh.count) statements:\n\(refresh.joined(separator: "\n"))")
             // The counter counts: a flow cannot be free.
             #expect(flow.count >= 6 && refresh.count >= 2)
+
+            // Introspecting an access token: the client and the token's family in one statement.
+            let accessToken = try #require(refreshed["access_token"] as? String)
+            var answer: [String: Any] = [:]
+            let introspection = try await log.during {
+                answer = try OAuthTestClient.json(try await client.post("/oauth2/introspect", ["token": accessToken]))
+            }
+            #expect(answer["active"] as? Bool == true && answer["client_id"] as? String == client.id)
+            #expect(introspection.count == 1, "introspection: \(introspection.count) statements:\n\(introspection.joined(separator: "\n"))")
         }
     }
 }

@@ -37,6 +37,7 @@ struct SudoPromptTests {
             #expect(wrong.status == .unprocessableEntity)
             #expect(wrong.body.string.contains("That is not your password. Try again."))
             #expect(Sudo.promptToken(wrong, path: path) == token)
+            #expect(wrong.body.string.contains("href=\"/developers/applications/\(id)#oauth2\""))  // "Go back" to the tab
             let empty = try await browser.answerSudo(path, token: token, password: "")
             #expect(empty.status == .unprocessableEntity)
             #expect(empty.body.string.contains("Enter your password."))

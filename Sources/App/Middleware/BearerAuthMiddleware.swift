@@ -39,7 +39,7 @@ struct BearerAuthMiddleware: AsyncMiddleware {
 
     /// RFC 6750 §2.1: the token of `Authorization: Bearer <token>`, or nil.
     static func bearerToken(_ header: String?) -> String? {
-        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        guard let header, header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
         // Not Foundation's `trimmingCharacters`: it bridged through NSString, 5 % of a call.
         var token = header.dropFirst(7)
         while token.first == " " || token.first == "\t" { token.removeFirst() }

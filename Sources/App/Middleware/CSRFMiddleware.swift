@@ -27,13 +27,13 @@ struct CSRFMiddleware: Middleware {
             _ = try await request.body.collect(max: maxBodySize.value).get()
         }
         // A NUL is a 400 (SPEC §7), not a "form expired" 403: the token read below hides why.
-        if request.headers.contentType == .urlEncodedForm, let body = request.body.data,
+        if request.headers.isURLEncodedForm, let body = request.body.data,
            ForbiddenCharacters.inFormText(body.readableBytesView) {
             throw ForbiddenCharacters.refusal()
         }
         // Urlencoded forms (every form but the icon upload) through the form decoder the handlers
         // use: Vapor's Codable one was 2.4 % of the code flow's CPU (perf, scripts/bench).
-        let sent = request.headers.contentType == .urlEncodedForm
+        let sent = request.headers.isURLEncodedForm
             ? (try? Request.formDecode(request.body.string ?? ""))?[Self.fieldName]
             : try? request.content.get(String.self, at: Self.fieldName)
         guard let sent, try await request.sessions.csrfMatches(sent) else {

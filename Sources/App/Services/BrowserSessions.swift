@@ -132,6 +132,7 @@ extension Request {
 
     var sessionState: SessionState {
         if let state = storage[SessionStateKey.self] { return state }
+        let cookies = self.cookies  // parsed from the header on every read (perf)
         let state = SessionState(
             cookieValue: cookies[BrowserSessions.cookieName]?.string,
             flash: cookies[Flash.cookieName].flatMap { Flash(rawValue: $0.string) },

@@ -16,12 +16,14 @@ enum SudoAction: Sendable {
         }
     }
 
-    /// Where "Cancel" goes: the page the form was on.
+    /// Where "Cancel" goes: the page and section the form was on.
     func cancelPath(_ request: Request) -> String {
         switch self {
         case .deleteApplication, .resetClientSecret:
             let id = request.parameters.get("id") ?? ""
-            return !id.isEmpty && id.allSatisfy(\.isASCII) && id.allSatisfy(\.isNumber) ? SecretReveal.applicationPath(id) : "/developers/applications"
+            guard !id.isEmpty, id.allSatisfy(\.isASCII), id.allSatisfy(\.isNumber) else { return "/developers/applications" }
+            // Back to the tab the form was on.
+            return SecretReveal.applicationPath(id) + (self == .deleteApplication ? "#danger" : "#oauth2")
         case .createPersonalClient, .resetPersonalClientSecret:
             return APIAccessController.path
         }

@@ -117,16 +117,9 @@ extension DeviceCodeStore {
             WITH code AS (
               UPDATE device_codes SET used_at = $1
               WHERE device_code_hash = $2 AND application_id = $3 AND status = 'approved' AND used_at IS NULL AND expires_at > $1
-              RETURNING application_id, user_id, authorization_id, scopes, auth_time, sid
-            ), family AS (
-              INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
-              SELECT $4::uuid, application_id, user_id, authorization_id, NULL, $7::text, $1, auth_time, sid FROM code
-            ), refresh AS (
-              INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
-              SELECT $5::text, $4::uuid, application_id, scopes, $1, $6::timestamptz FROM code
-            ), touched AS (
-              UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM code)
-            )
+              RETURNING \(TokenFamilyStore.usedGrantColumns)
+            ), \(TokenFamilyStore.issuingFromUsedGrant(family: "$4::uuid", codeHash: "NULL", grantType: "$7::text",
+                                                         refreshHash: "$5::text", refreshExpiresAt: "$6::timestamptz"))
             SELECT count(*)::int AS exchanged FROM code
             """
     }

@@ -44,19 +44,27 @@ struct FluentOAuthStore: OAuthStore {
     /// `ClientAuthenticationThrottle`'s.
     func client(id: String, presenting secret: String?, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool)? {
         guard let secret else { return try await client(id: id).map { ($0, false) } }
-        let seconds = now.timeIntervalSince1970
-        guard let row = try await database.rows(ClientLookup.self, [
-            .text(id), .text(Secrets.sha256Hex(secret)), .date(now),
-            .text(ClientAuthenticationThrottle.bucket(clientID: id, address: clientAddress)),
-            .double(seconds - ClientAuthenticationThrottle.rule.window),
-        ]).first
+        guard let row = try await database.rows(ClientLookup.self, clientLookupBinds(id: id, secret: secret, now: now)).first
         else { return nil }
+        return try Self.clientLookup(from: row, now: now)
+    }
+
+    /// `ClientLookup`'s $1…$5.
+    func clientLookupBinds(id: String, secret: String, now: Date) -> [HotBind] {
+        [.text(id), .text(Secrets.sha256Hex(secret)), .date(now),
+         .text(ClientAuthenticationThrottle.bucket(clientID: id, address: clientAddress)),
+         .double(now.timeIntervalSince1970 - ClientAuthenticationThrottle.rule.window)]
+    }
+
+    /// A row of `ClientLookup` (or a statement built on it): the throttle's refusal, or the
+    /// client and its secret check.
+    static func clientLookup(from row: any SQLRow, now: Date) throws -> (client: OAuthClient, secretMatches: Bool) {
         if let refusal = ClientAuthenticationThrottle.refusal(failures: try row.decode(column: "failures", as: Int?.self),
                                                               windowStart: try row.decode(column: "failures_since", as: Double?.self) ?? 0,
-                                                              now: seconds) {
+                                                              now: now.timeIntervalSince1970) {
             throw refusal
         }
-        return (try Self.client(from: row), try row.decode(column: "secret_matches", as: Bool.self))
+        return (try client(from: row), try row.decode(column: "secret_matches", as: Bool.self))
     }
 
     private static let clientColumns = ["id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id",
@@ -64,14 +72,21 @@ struct FluentOAuthStore: OAuthStore {
                                         "post_logout_redirect_uris", "id_token_signed_response_alg", "device_flow"]
 
     private enum ClientLookup: HotQuery {
-        static let sql = """
-            SELECT \(FluentOAuthStore.clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ")),
-              EXISTS (SELECT 1 FROM client_secrets WHERE application_id = applications.id
-                AND secret_hash = $2 AND (expires_at IS NULL OR expires_at > $3)) AS secret_matches,
-              rate_limits.hits AS failures, rate_limits.window_start AS failures_since
-            FROM applications LEFT JOIN rate_limits ON rate_limits.bucket = $4 AND rate_limits.window_start > $5
-            WHERE applications.id = $1
-            """
+        static let sql = FluentOAuthStore.clientLookupSQL(joining: nil)
+    }
+
+    /// The client, its secret check ($2, $3) and the failure window ($4, $5) of client `$1`,
+    /// with `joining`'s columns (a derived table `joined`, one row at most) beside them.
+    static func clientLookupSQL(joining: String?) -> String {
+        """
+        SELECT \(clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ")),
+          EXISTS (SELECT 1 FROM client_secrets WHERE application_id = applications.id
+            AND secret_hash = $2 AND (expires_at IS NULL OR expires_at > $3)) AS secret_matches,
+          rate_limits.hits AS failures, rate_limits.window_start AS failures_since\(joining == nil ? "" : ", joined.*")
+        FROM applications LEFT JOIN rate_limits ON rate_limits.bucket = $4 AND rate_limits.window_start > $5
+        \(joining.map { "LEFT JOIN (\($0)) joined ON 1 = 1" } ?? "")
+        WHERE applications.id = $1
+        """
     }
 
 

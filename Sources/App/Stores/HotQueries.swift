@@ -1,4 +1,5 @@
 import FluentKit
+import NIOConcurrencyHelpers
 import Foundation
 import PostgresKit
 import SQLKit
@@ -55,7 +56,7 @@ private struct PreparedHotQuery<Query: HotQuery>: PostgresPreparedStatement {
     typealias Row = PostgresRow
     /// Short: PostgreSQL cuts names at 63 bytes, and the default (the full generic type name)
     /// made different statements collide there ("prepared statement already exists").
-    static var name: String { "gatehouse_" + String(describing: Query.self) }
+    static var name: String { PreparedStatementNames.shared.name(of: Query.self) }
     static var sql: String { Query.sql }
     let bindings: PostgresBindings
 
@@ -101,5 +102,21 @@ extension Database {
         }
         query.appendLiteral(String(rest))
         return query
+    }
+}
+
+/// `String(describing:)` of a type demangles its metadata: 1.4 % of the code flow's CPU when
+/// PostgresNIO asked for the name on every execute (perf), so each name is made once.
+private final class PreparedStatementNames: Sendable {
+    static let shared = PreparedStatementNames()
+    private let names = NIOLockedValueBox<[ObjectIdentifier: String]>([:])
+
+    func name(of query: Any.Type) -> String {
+        names.withLockedValue { names in
+            if let known = names[ObjectIdentifier(query)] { return known }
+            let made = "gatehouse_" + String(describing: query)
+            names[ObjectIdentifier(query)] = made
+            return made
+        }
     }
 }

@@ -176,17 +176,35 @@ extension TokenFamilyStore {
         static let sql = """
             WITH code AS (
               UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL
-              RETURNING application_id, user_id, authorization_id, scopes, auth_time, sid
-            ), family AS (
-              INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
-              SELECT $3::uuid, application_id, user_id, authorization_id, $2, 'authorization_code', $1, auth_time, sid FROM code
-            ), refresh AS (
-              INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
-              SELECT $4::text, $3::uuid, application_id, scopes, $1, $5::timestamptz FROM code
-            ), touched AS (
-              UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM code)
-            )
+              RETURNING \(TokenFamilyStore.usedGrantColumns)
+            ), \(TokenFamilyStore.issuingFromUsedGrant(family: "$3::uuid", codeHash: "$2", grantType: "'authorization_code'",
+                                                         refreshHash: "$4::text", refreshExpiresAt: "$5::timestamptz"))
             SELECT count(*)::int AS exchanged FROM code
             """
+    }
+}
+
+extension TokenFamilyStore {
+    /// What a used-up grant (an authorization code, an approved device code) hands its family:
+    /// the `RETURNING` list of the statement's first CTE, which must be named `code`.
+    static let usedGrantColumns = "application_id, user_id, authorization_id, scopes, auth_time, sid"
+
+    /// PostgreSQL: the rest of that one statement, this store's part: the family, its first
+    /// refresh token and the authorization's last use, all from the `code` CTE, so nothing is
+    /// written unless the grant was used up by this statement. `$1` is now; the arguments
+    /// are the caller's placeholders (or literals) for the other values.
+    static func issuingFromUsedGrant(family: String, codeHash: String, grantType: String,
+                                     refreshHash: String, refreshExpiresAt: String) -> String {
+        """
+        family AS (
+          INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
+          SELECT \(family), application_id, user_id, authorization_id, \(codeHash), \(grantType), $1, auth_time, sid FROM code
+        ), refresh AS (
+          INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
+          SELECT \(refreshHash), \(family), application_id, scopes, $1, \(refreshExpiresAt) FROM code
+        ), touched AS (
+          UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM code)
+        )
+        """
     }
 }

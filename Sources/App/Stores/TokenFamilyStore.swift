@@ -34,12 +34,19 @@ struct TokenFamilyStore {
         let kind: User.Kind
     }
 
+    /// The live family `$n` and its user, as a derived table or a whole statement; its columns
+    /// are `prefix` + user_id, application_id, username, email, kind.
+    static func liveFamilySelect(id parameter: String, prefix: String = "") -> String {
+        """
+        SELECT token_families.user_id AS \(prefix)user_id, token_families.application_id AS \(prefix)application_id,
+          users.username AS \(prefix)username, users.email AS \(prefix)email, users.kind AS \(prefix)kind
+        FROM token_families LEFT JOIN users ON users.id = token_families.user_id
+        WHERE token_families.id = \(parameter) AND token_families.revoked_at IS NULL
+        """
+    }
+
     private enum LiveFamilyQuery: HotQuery {
-        static let sql = """
-            SELECT token_families.user_id, token_families.application_id, users.username, users.email, users.kind FROM token_families
-            LEFT JOIN users ON users.id = token_families.user_id
-            WHERE token_families.id = $1 AND token_families.revoked_at IS NULL
-            """
+        static let sql = TokenFamilyStore.liveFamilySelect(id: "$1")
     }
 
     struct LiveFamily: Sendable {
@@ -51,8 +58,14 @@ struct TokenFamilyStore {
     /// The access token's family, if it is live and the token's client and user are the
     /// family's (SPEC §7): the signature proves who wrote the claims, the row what they grant.
     func liveFamily(of claims: AccessTokenClaims) async throws -> LiveFamily? {
-        guard let id = UUID(uuidString: claims.fid), let live = try await liveFamily(id),
-              live.clientID == claims.client_id, live.userID?.uuidString.lowercased() == claims.user_id?.lowercased()
+        guard let id = UUID(uuidString: claims.fid), let live = try await liveFamily(id) else { return nil }
+        return Self.live(live, grants: claims)
+    }
+
+    /// `live` if the claims are its client's and its user's (a family row read elsewhere, as
+    /// introspection reads it with the client).
+    static func live(_ live: LiveFamily?, grants claims: AccessTokenClaims) -> LiveFamily? {
+        guard let live, live.clientID == claims.client_id, live.userID?.uuidString.lowercased() == claims.user_id?.lowercased()
         else { return nil }
         return live
     }
@@ -62,12 +75,18 @@ struct TokenFamilyStore {
     /// one round trip (scripts/bench).
     func liveFamily(_ id: UUID) async throws -> LiveFamily? {
         guard let row = try await database.rows(LiveFamilyQuery.self, [.uuid(id)]).first else { return nil }
-        let userID = try row.decode(column: "user_id", as: UUID?.self)
-        let clientID = try row.decode(column: "application_id", as: String.self)
-        guard let username = try row.decode(column: "username", as: String?.self),
-              let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "")
+        return try Self.liveFamily(from: row)
+    }
+
+    /// The columns of `liveFamilySelect`; nil when they are NULL (no live family joined).
+    static func liveFamily(from row: any SQLRow, prefix: String = "") throws -> LiveFamily? {
+        guard let clientID = try row.decode(column: prefix + "application_id", as: String?.self) else { return nil }
+        let userID = try row.decode(column: prefix + "user_id", as: UUID?.self)
+        guard let username = try row.decode(column: prefix + "username", as: String?.self),
+              let kind = User.Kind(rawValue: try row.decode(column: prefix + "kind", as: String?.self) ?? "")
         else { return LiveFamily(userID: userID, clientID: clientID, user: nil) }
-        return LiveFamily(userID: userID, clientID: clientID, user: TokenUser(username: username, email: try row.decode(column: "email", as: String?.self), kind: kind))
+        return LiveFamily(userID: userID, clientID: clientID,
+                          user: TokenUser(username: username, email: try row.decode(column: prefix + "email", as: String?.self), kind: kind))
     }
 }
 

@@ -1,4 +1,5 @@
 import Fluent
+import OAuth
 import Vapor
 
 extension Request {
@@ -8,7 +9,7 @@ extension Request {
     func oauthParameters() throws -> [String: String] {
         var parameters: [String: String] = [:]
         if let query = url.query { parameters = try Self.formDecode(query) }
-        if headers.contentType == .urlEncodedForm, let body = body.string {
+        if headers.isURLEncodedForm, let body = body.string {
             parameters.merge(try Self.formDecode(body)) { _, body in body }
         }
         return parameters
@@ -20,17 +21,8 @@ extension Request {
     static func formDecode(_ text: String) throws -> [String: String] {
         if ForbiddenCharacters.inFormText(text.utf8) { throw ForbiddenCharacters.refusal() }
         var result: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            // Foundation's string work only where there is something to decode: most token
-            // request values are plain (scripts/bench).
-            func decode(_ s: Substring) -> String? {
-                let plain = s.contains("+") ? String(s).replacingOccurrences(of: "+", with: " ") : String(s)
-                return plain.contains("%") ? plain.removingPercentEncoding : plain
-            }
-            guard let name = decode(parts[0]), name.utf8.count <= 8192 else { continue }
-            let value = parts.count > 1 ? decode(parts[1]) : ""
-            guard let value, value.utf8.count <= 8192, result[name] == nil else { continue }
+        for (name, value) in FormURLEncoding.pairs(text) {
+            guard let name, name.utf8.count <= 8192, let value, value.utf8.count <= 8192, result[name] == nil else { continue }
             result[name] = value
         }
         return result

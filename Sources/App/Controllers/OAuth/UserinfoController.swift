@@ -7,7 +7,7 @@ struct UserinfoController {
     func userinfo(req: Request) async throws -> Response {
         // RFC 6750 §2.1 header, or §2.2 form body; never both (§2: "MUST NOT use more than one").
         let header = BearerAuthMiddleware.bearerToken(req.headers.first(name: .authorization))
-        let form = req.method == .POST && req.headers.contentType == .urlEncodedForm
+        let form = req.method == .POST && req.headers.isURLEncodedForm
             ? try Request.formDecode(req.body.string ?? "")["access_token"].flatMap { $0.isEmpty ? nil : $0 } : nil
         if header != nil, form != nil {
             return Self.error(.badRequest, OAuthError(.invalidRequest, "Send the access token once: in the Authorization header or the body."))
