@@ -2,17 +2,6 @@ import Foundation
 import OAuth
 import Testing
 
-private func expectOAuthError(_ code: OAuthError.Code, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
-    do {
-        try await body()
-        Issue.record("expected \(code.rawValue), got success", sourceLocation: sourceLocation)
-    } catch let error as OAuthError {
-        #expect(error.code == code, "\(error.description)", sourceLocation: sourceLocation)
-    } catch {
-        Issue.record("expected \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
-    }
-}
-
 /// Clients of the device grant: a public TV app and a confidential CLI, both opted in.
 enum DeviceSample {
     static let tv = OAuthClient(id: "700", name: "TV App", confidential: false, personal: false, ownerID: "owner", redirectURIs: [],
