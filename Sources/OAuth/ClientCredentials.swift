@@ -46,8 +46,9 @@ public enum ClientCredentials: Equatable, Sendable {
                   let colon = decoded.firstIndex(of: ":")
             else { throw OAuthError(.invalidClient, "The Basic credentials could not be read.") }
             // RFC 6749 §2.3.1: id and secret are form-urlencoded before being joined.
+            // A NUL (raw or `%00`) is refused as in form bodies: no database stores one (SPEC §7).
             guard let id = formDecode(String(decoded[..<colon])), let secret = formDecode(String(decoded[decoded.index(after: colon)...])),
-                  !id.isEmpty
+                  !id.isEmpty, !id.utf8.contains(0), !secret.utf8.contains(0)
             else { throw OAuthError(.invalidClient, "The Basic credentials could not be read.") }
             if let bodyID, bodyID != id {
                 throw OAuthError(.invalidRequest, "client_id in the body does not match the Basic credentials.")

@@ -38,7 +38,9 @@ public enum FormURLEncoding {
             default: decoded.append(byte)
             }
         }
-        return String(validating: decoded, as: UTF8.self)
+        // Not `String(validating:)`: it needs macOS 15, and the package supports 13.
+        let text = String(decoding: decoded, as: UTF8.self)
+        return text.utf8.elementsEqual(decoded) ? text : nil
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -229,6 +229,7 @@ extension OAuthStore {
     public func client(id: String, presenting secret: String, now: Date, describing token: String) async throws
         -> (client: (client: OAuthClient, secretMatches: Bool)?, token: TokenDescription?) {
         guard let found = try await client(id: id, presenting: secret, now: now) else { return (nil, nil) }
+        guard found.secretMatches else { return (found, nil) }
         return (found, try await describe(token, now: now))
     }
 }

@@ -129,6 +129,27 @@ struct ClientRegistrationManagementTests {
         }
     }
 
+    @Test("SPEC §7: an ownership transfer kills the old owner's registration access token, as it kills the secret")
+    func transferRetiresToken() async throws {
+        try await withTestApp { app in
+            let registered = try await Registration.registered(app, token: try await Registration.initialToken(app))
+            let (id, token) = (try #require(registered["client_id"] as? String), try #require(registered["registration_access_token"] as? String))
+            #expect(try await Registration.manage(app, .GET, id, token: token).0 == .ok)
+            let accounts = AccountService(database: app.db, passwords: Passwords(hasher: app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next())))
+            guard case .created(let admin) = try await accounts.register(.init(username: "root", email: "root@example.com", password: "correct horse battery"), kind: .admin)
+            else { Issue.record("no admin"); return }
+            let bob = try await Fixtures.user(app, "bob")
+            var administrator = ApplicationService(database: app.db, actor: admin)
+            administrator.asAdministrator = true  // as the admin API's transfer (SPEC §3.4)
+            _ = try await administrator.transfer(id, expectedVersion: 1, to: try bob.requireID())
+            for method: HTTPMethod in [.GET, .PUT, .DELETE] {
+                let (status, _, body) = try await Registration.manage(app, method, id, token: token, json: try Registration.updateBody(registered))
+                #expect(status == .unauthorized && body["error"] as? String == "invalid_token", "\(method)")
+            }
+            #expect(try await ApplicationStore(database: app.db).find(id, ownerID: nil)?.$owner.id == bob.id)
+        }
+    }
+
     @Test("RFC 7592 §2.3: DELETE is 204; the application is gone and its token dead")
     func delete() async throws {
         try await withTestApp { app in

@@ -80,6 +80,9 @@ struct ClientCredentialsTests {
         ("Basic !!!notbase64", [String: String]()),
         ("Bearer abc", [:]),
         ("Basic " + Data("no-colon".utf8).base64EncodedString(), [:]),
+        (basicHeader("10%00:secret"), [:]),  // a NUL never reaches the database
+        (basicHeader("10\u{0}0:secret"), [:]),
+        (basicHeader("100:sec%00ret"), [:]),
         (nil as String?, [:]),
     ])
     func unreadable(header: String?, parameters: [String: String]) {
@@ -122,4 +125,9 @@ struct TokenRequestTests {
             #expect(error.code == code)
         }
     }
+}
+
+/// `Authorization: Basic` of `credentials` as sent (already joined with `:`).
+private func basicHeader(_ credentials: String) -> String {
+    "Basic " + Data(credentials.utf8).base64EncodedString()
 }

@@ -7,8 +7,8 @@ import Vapor
 /// is one versioned write (`versionedWrite`) or one conditional DELETE.
 extension ApplicationService {
     /// Admin API: hands the application to another user, audited (SPEC §3.4). SPEC §7: the
-    /// secret is reset, so the old owner's copy dies (the new one is returned once), and a
-    /// personal client is never transferred.
+    /// secret is reset, so the old owner's copy dies (the new one is returned once), and so does a
+    /// registration access token (RFC 7592); a personal client is never transferred.
     func transfer(_ id: String, expectedVersion: Int, to newOwnerID: UUID) async throws -> Outcome {
         let app = try await find(id)
         guard !app.personal else { throw Failure.notFound }
@@ -21,6 +21,8 @@ extension ApplicationService {
         try await versionedWrite(app, expectedVersion: expectedVersion, action: "transfer",
                                  fields: secret == nil ? ["owner_id"] : ["owner_id", "client_secret"],
                                  set: [("owner_id", newOwnerID)], before: nil) { tx in
+            // A registered client's RFC 7592 token was the old owner's too: it dies with the secret.
+            try await ClientRegistrationStore(database: tx).retireToken(applicationID: id, at: now())
             guard let secret else { return }
             let store = ApplicationStore(database: tx)
             try await store.deleteSecrets(id)

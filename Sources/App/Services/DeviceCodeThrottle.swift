@@ -32,6 +32,20 @@ struct DeviceCodeThrottle {
         }
     }
 
+    /// RFC 8628 §3.1 device authorizations from one address per 10 minutes. Anyone who knows a
+    /// public client's id may ask for codes; each is a row until it expires (SPEC §7: anonymous
+    /// requests cost little), so a flood is refused long before it costs anything.
+    static let authorizationsPerAddress = RateLimiter.Rule(limit: 60, window: 600)
+
+    /// Counts a device authorization request; throws `RateLimited` past the address's limit.
+    static func admitAuthorization(_ request: Request) async throws {
+        let window = try await RateLimiter(database: request.database)
+            .hit("device-authorization:address:" + Secrets.sha256Hex(request.clientAddress), authorizationsPerAddress)
+        if window.hits > authorizationsPerAddress.limit {
+            throw RateLimited(retryAfter: window.retryAfter, message: "Too many device authorizations from this address. Try again later.")
+        }
+    }
+
     /// The code was right: this attempt was no failure.
     func succeeded() async throws {
         try await limiter.giveBack(sessionBucket)

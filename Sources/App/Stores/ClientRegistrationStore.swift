@@ -82,6 +82,16 @@ struct ClientRegistrationStore {
             .returning("application_id").first() != nil
     }
 
+    /// The registration access token stops working (nobody holds the new hash's token): an
+    /// ownership transfer ends the old owner's hold, as it ends their client secret (SPEC §7).
+    func retireToken(applicationID: String, at date: Date) async throws {
+        try await sql.update(Self.table)
+            .set("token_hash", to: SQLBind(Secrets.sha256Hex(Secrets.random256())))
+            .set("updated_at", to: SQLBind(date))
+            .where("application_id", .equal, applicationID)
+            .run()
+    }
+
     private static func join(_ values: [String]) -> String { values.joined(separator: " ") }
     private static func split(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 }

@@ -33,7 +33,9 @@ extension FluentOAuthStore {
     func client(id: String, presenting secret: String, now: Date, describing token: String) async throws
         -> (client: (client: OAuthClient, secretMatches: Bool)?, token: TokenDescription?) {
         guard CompactJWS.hasShape(token) else {
+            // An opaque (refresh) token is looked up only for an authenticated client.
             guard let found = try await client(id: id, presenting: secret, now: now) else { return (nil, nil) }
+            guard found.secretMatches else { return (found, nil) }
             return (found, try await describe(token, now: now))
         }
         guard let claims = try await tokens.claimsIfValid(token), let familyID = UUID(uuidString: claims.fid) else {

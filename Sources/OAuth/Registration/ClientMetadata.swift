@@ -145,7 +145,7 @@ public struct ClientMetadata: Equatable, Sendable {
             throw OAuthError(.invalidClientMetadata, "contacts: at most \(maxContacts) entries.")
         }
         for contact in contacts {
-            if contact.isEmpty || contact.count > maxContactLength
+            if contact.isEmpty || contact.unicodeScalars.count > maxContactLength
                 || contact.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
                 throw OAuthError(.invalidClientMetadata, "contacts: each entry is 1 to \(maxContactLength) characters without control characters.")
             }

@@ -187,7 +187,7 @@ extension Request {
     /// have no user and get 403.
     func apiUser(requiring scope: Scope) async throws -> User {
         let principal = try principal(requiring: scope)
-        guard let userID = principal.userID, let user = try await User.find(userID, on: db) else {
+        guard let userID = principal.userID, let user = try await User.find(userID, on: database) else {
             throw APIError(status: .forbidden, body: APIErrorBody(code: "USER_TOKEN_REQUIRED", message: "This endpoint needs a user's access token."))
         }
         return user

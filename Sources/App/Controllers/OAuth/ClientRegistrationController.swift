@@ -14,10 +14,12 @@ struct ClientRegistrationController {
             guard let principal = try await BearerAuthMiddleware.principal(of: token, on: req) else {
                 throw BearerFailure(OAuthError(.invalidToken, "The initial access token is invalid, expired or revoked."))
             }
-            guard principal.scopes.allows(.applicationsWrite), let userID = principal.userID,
-                  let owner = try await UserStore(database: req.database).find(userID) else {
+            guard principal.scopes.allows(.applicationsWrite), let userID = principal.userID else {
                 throw BearerFailure(OAuthError(.insufficientScope, "The initial access token needs the applications.write scope and a user."),
                                     scope: Scope.applicationsWrite.rawValue)
+            }
+            guard let owner = try await UserStore(database: req.database).find(userID) else {
+                throw BearerFailure(OAuthError(.invalidToken, "The initial access token's user no longer exists."))
             }
             let metadata = try ClientMetadata(validating: try ClientMetadataRequest.body(Self.body(req)))
             let registered = try await Self.service(req).register(metadata, owner: owner, viaClient: principal.clientID, address: req.clientAddress)

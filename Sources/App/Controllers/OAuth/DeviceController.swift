@@ -23,6 +23,11 @@ struct DeviceController {
             } catch let limited as RateLimited {
                 return OAuthJSON.tooManyRequests(limited, .invalidClient)
             }
+            do {
+                try await DeviceCodeThrottle.admitAuthorization(req)
+            } catch let limited as RateLimited {
+                return OAuthJSON.tooManyRequests(limited, .temporarilyUnavailable)
+            }
             let response = try await endpoint.authorizeDevice(for: client, scope: parameters["scope"],
                                                               verificationURI: req.application.config.issuer + "/device")
             return try OAuthJSON.response(response, status: .ok)
