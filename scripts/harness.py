@@ -311,6 +311,19 @@ class Checks:
             self.failed.append(name)
         return ok
 
+    def phase(self, name, phase, ctx, *needs):
+        """Runs `phase(self, ctx)`; one that cannot finish is one failure, with the reason. A
+        phase whose inputs (`needs`: attributes of `ctx`) an earlier one failed to make is
+        skipped as one failure."""
+        missing = [need for need in needs if getattr(ctx, need) is None]
+        if missing:
+            self.check(f"{name}: ran", False, f"an earlier step failed; missing {', '.join(missing)}")
+            return
+        try:
+            phase(self, ctx)
+        except Exception as error:
+            self.check(f"{name}: ran to the end", False, f"{type(error).__name__}: {str(error)[:300]}")
+
     def crash(self, error):
         """A script that could not finish counts as a failure, with the reason."""
         self.check("script ran to the end", False, f"{type(error).__name__}: {error}")

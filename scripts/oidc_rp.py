@@ -537,12 +537,6 @@ def es256_flow(R, ctx):
 
 # --- main ------------------------------------------------------------------------------------
 
-def run_phase(R, name, phase, ctx):
-    try:
-        phase(R, ctx)
-    except Exception as error:  # a phase that cannot finish is one failure, with the reason
-        R.check(f"{name}: ran to the end", False, f"{type(error).__name__}: {short(error, 300)}")
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -566,11 +560,11 @@ def main():
         ctx = Context(server.base, Person(server.base), f"http://127.0.0.1:{rp_port}/cb",
                       f"http://127.0.0.1:{rp_port}/logged-out")
         log(f"gatehouse {server.base} (issuer), relying party at http://127.0.0.1:{rp_port} (not listening)")
-        run_phase(R, "setup", setup, ctx)
+        R.phase("setup", setup, ctx)
         if ctx.client_id:
             for name, phase in (("discovery", discovery), ("oauth2", plain_oauth), ("authlib", authlib_flow),
                                 ("pyoidc", pyoidc_flow), ("logout", logout_flow), ("es256", es256_flow)):
-                run_phase(R, name, phase, ctx)
+                R.phase(name, phase, ctx)
     except Exception as error:
         R.crash(error)
     finally:
