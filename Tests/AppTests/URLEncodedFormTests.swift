@@ -3,7 +3,7 @@ import Testing
 import Vapor
 
 @Suite("Content-Type of form bodies")
-struct FormContentTypeTests {
+struct URLEncodedFormTests {
     @Test("Urlencoded forms are recognized as Vapor's media type parser did", arguments: [
         ("application/x-www-form-urlencoded", true),
         ("application/x-www-form-urlencoded; charset=UTF-8", true),
