@@ -34,14 +34,12 @@ failure, a missing library included).
 import argparse
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 
 import requests
 
-from harness import (Checks, Person, Postgres, Server, bearer, free_port, gatehouse_binary, log, password_token,
-                     report_log_problems)
+from harness import (Checks, Person, bearer, free_port, log, password_token,
+                     with_gatehouse)
 
 try:
     import oic
@@ -227,17 +225,8 @@ def main():
     log(f"oic {getattr(oic, '__version__', '?')}, requests {requests.__version__}")
 
     R = Checks()
-    binary = gatehouse_binary()
-    pg = server = None
-    scratch = tempfile.mkdtemp(prefix="gatehouse-dcr-")
-    try:
-        if args.database == "postgres":
-            pg = Postgres()
-            database_url = pg.url()
-        else:
-            database_url = "sqlite://" + os.path.join(scratch, "gatehouse.sqlite")
-        log(f"starting {binary} on {args.database}")
-        server = Server(binary, database_url, log_path=os.path.join(scratch, "gatehouse.log"))
+
+    def run(server):
         redirect = f"http://127.0.0.1:{free_port(server.port + 1)}/cb"
         ctx = Context(server.base, Person(server.base), redirect)
         log(f"gatehouse {server.base} (issuer), relying party redirect URI {redirect} (not listening)")
@@ -246,19 +235,8 @@ def main():
         R.phase("console", console, ctx, "registration")
         R.phase("sign-in", sign_in, ctx, "registration")
         R.phase("manage", manage, ctx, "registration")
-    except Exception as error:
-        R.crash(error)
-    finally:
-        if server:
-            server.stop()
-            statuses = report_log_problems(server)
-            R.check("server log: no 5xx responses", not statuses, str(dict(statuses)) if statuses else "")
-        if pg:
-            pg.destroy()
-    if R.failed:
-        log(f"kept {scratch} (server log{', SQLite database' if args.database == 'sqlite' else ''}) for a look")
-    else:
-        shutil.rmtree(scratch, ignore_errors=True)
+
+    with_gatehouse(R, args.database, "gatehouse-dcr-", run)
     R.finish()
 
 

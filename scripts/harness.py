@@ -7,6 +7,7 @@ Only the standard library and `requests` (pip install requests). Traffic goes to
 import collections
 import hashlib
 import os
+import shutil
 import re
 import secrets
 import signal
@@ -334,3 +335,34 @@ class Checks:
         log(f"{self.passed} passed, {len(self.failed)} failed")
         sys.exit(1 if self.failed else 0)
 
+
+def with_gatehouse(R, database, prefix, body):
+    """Runs `body(server)` against a Gatehouse of its own: on a fresh SQLite file, or for
+    "postgres" on a throwaway cluster. A crash is one failure (`R.crash`); afterwards the server
+    log must hold no 5xx (a check), the cluster is destroyed, and the scratch folder (log,
+    SQLite file) is kept only when a check failed."""
+    pg = server = None
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    try:
+        if database == "postgres":
+            pg = Postgres()
+            database_url = pg.url()
+        else:
+            database_url = "sqlite://" + os.path.join(scratch, "gatehouse.sqlite")
+        binary = gatehouse_binary()
+        log(f"starting {binary} on {database}")
+        server = Server(binary, database_url, log_path=os.path.join(scratch, "gatehouse.log"))
+        body(server)
+    except Exception as error:
+        R.crash(error)
+    finally:
+        if server:
+            server.stop()
+            statuses = report_log_problems(server)
+            R.check("server log: no 5xx responses", not statuses, str(dict(statuses)) if statuses else "")
+        if pg:
+            pg.destroy()
+    if R.failed:
+        log(f"kept {scratch} (server log{', SQLite database' if database == 'sqlite' else ''}) for a look")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -44,15 +44,13 @@ a missing library included).
 import argparse
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
 
-from harness import (Checks, Person, Postgres, Server, bearer, free_port, gatehouse_binary, log, password_token,
-                     report_log_problems)
+from harness import (Checks, Person, bearer, free_port, log, password_token,
+                     with_gatehouse)
 
 try:
     import authlib
@@ -545,17 +543,8 @@ def main():
     log(f"authlib {authlib.__version__}, oic {getattr(oic, '__version__', '?')}, requests {requests.__version__}")
 
     R = Checks()
-    binary = gatehouse_binary()
-    pg = server = None
-    scratch = tempfile.mkdtemp(prefix="gatehouse-oidc-")
-    try:
-        if args.database == "postgres":
-            pg = Postgres()
-            database_url = pg.url()
-        else:
-            database_url = "sqlite://" + os.path.join(scratch, "gatehouse.sqlite")
-        log(f"starting {binary} on {args.database}")
-        server = Server(binary, database_url, log_path=os.path.join(scratch, "gatehouse.log"))
+
+    def run(server):
         rp_port = free_port(server.port + 1)
         ctx = Context(server.base, Person(server.base), f"http://127.0.0.1:{rp_port}/cb",
                       f"http://127.0.0.1:{rp_port}/logged-out")
@@ -565,19 +554,8 @@ def main():
             for name, phase in (("discovery", discovery), ("oauth2", plain_oauth), ("authlib", authlib_flow),
                                 ("pyoidc", pyoidc_flow), ("logout", logout_flow), ("es256", es256_flow)):
                 R.phase(name, phase, ctx)
-    except Exception as error:
-        R.crash(error)
-    finally:
-        if server:
-            server.stop()
-            statuses = report_log_problems(server)
-            R.check("server log: no 5xx responses", not statuses, str(dict(statuses)) if statuses else "")
-        if pg:
-            pg.destroy()
-    if R.failed:
-        log(f"kept {scratch} (server log{', SQLite database' if args.database == 'sqlite' else ''}) for a look")
-    else:
-        shutil.rmtree(scratch, ignore_errors=True)
+
+    with_gatehouse(R, args.database, "gatehouse-oidc-", run)
     R.finish()
 
 
