@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Leaf
+import NIOPosix
 import Vapor
 
 /// Wires the application: database, views, middleware, migrations, commands, routes.
@@ -10,8 +11,13 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.clock = AppClock()
     app.metrics = GatehouseMetrics()
     try configureDatabase(app, config.database, connectionsPerLoop: config.postgresConnectionsPerLoop)
+    if case .sqlite = config.database { try await SQLiteDefaults.apply(app) }
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    let passwordPool = NIOThreadPool(numberOfThreads: System.coreCount)
+    passwordPool.start()
+    app.passwordPool = passwordPool
+    app.lifecycle.use(PasswordPoolLifecycle())
     app.directory.viewsDirectory = app.directory.workingDirectory + "Templates/"
     app.views.use(.leaf)
     // SPEC §7: JSON bodies are capped at 64 KiB; the icon upload route raises its own limit.
@@ -36,6 +42,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(RotateSigningKeyCommand(), as: "rotate-signing-key")
     app.asyncCommands.use(PruneCommand(), as: "prune")
+    app.lifecycle.use(ScheduledPrune())
     try routes(app)
 }
 

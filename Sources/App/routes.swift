@@ -63,7 +63,7 @@ func routes(_ app: Application) throws {
     let authorize = AuthorizeController()
     for path: [PathComponent] in [["oauth2", "authorize"], ["oauth", "authorize"], ["auth", "oauth2", "authorize"]] {  // seeds' aliases
         pages.get(path, use: authorize.show)
-        pages.post(path, use: authorize.decide)
+        pages.grouped(RequireSudoMiddleware.answering(.approveConsent)).post(path, use: authorize.decide)
     }
     // RP-initiated logout: relying parties POST here without our CSRF token; the controller
     // checks it on its own confirmation form.
@@ -74,7 +74,7 @@ func routes(_ app: Application) throws {
     let signedIn = pages.grouped(RequireSignInMiddleware())
     // RFC 8628 §3.3: the person enters the device's code and approves on the consent page.
     signedIn.get("device", use: device.show)
-    signedIn.post("device", use: device.decide)
+    signedIn.grouped(RequireSudoMiddleware.answering(.approveConsent)).post("device", use: device.decide)
     let password = PasswordController()
     signedIn.get("settings", "password", use: password.edit)
     signedIn.post("settings", "password", use: password.update)
@@ -98,7 +98,7 @@ func routes(_ app: Application) throws {
     let app_ = signedIn.grouped("developers", "applications", ":id")
     app_.post("general", use: settings.general)
     app_.post("icon", "remove", use: settings.removeIcon)
-    app_.post("oauth2", use: settings.oauth2)
+    app_.grouped(RequireSudoMiddleware.answering(.revealClientSecret)).post("oauth2", use: settings.oauth2)
     app_.post("redirect-uris", "remove", use: settings.removeRedirectURI)
     app_.grouped(RequireSudoMiddleware(.resetClientSecret)).post("client-secret", "reset", use: settings.resetSecret)
     app_.post("bot", use: settings.addBot)

@@ -182,6 +182,9 @@ public protocol OAuthStore: Sendable {
     func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> TokenResponse?
     /// RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
     func revokeTokens(issuedFromCode code: String) async throws
+    /// The scope `clientID`'s refresh token carries, read without using it: a narrowing refresh
+    /// is checked before the token is used up (RFC 6749 §6). nil: no such token.
+    func refreshTokenScope(_ token: String, clientID: String) async throws -> ScopeSet?
     /// Rotation in one atomic write: uses `token` up if it is `clientID`'s, unexpired and
     /// unused, and, when its family is live, stores a successor in the family with the same
     /// scope (RFC 6749 §6: "identical to that of the refresh token included by the client").
@@ -217,6 +220,9 @@ public protocol OAuthStore: Sendable {
     /// Uses the approved device code up and issues its family and refresh token in one atomic
     /// write, as `exchangeCode`; nil when another request used it (or the user revoked it) first.
     func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, now: Date) async throws -> TokenResponse?
+    /// Whether `clientID`'s device code is denied now: after an exchange found it gone, this
+    /// tells a revocation (which denies it) from another poll's use.
+    func deviceCodeWasDenied(_ deviceCode: String, clientID: String) async throws -> Bool
 }
 
 extension OAuthStore {

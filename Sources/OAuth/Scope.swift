@@ -16,6 +16,11 @@ public enum Scope: String, CaseIterable, Sendable, Comparable, Codable {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
+    /// SPEC §11: a token with this scope can reset secrets and delete applications over REST
+    /// (or revoke the user's authorizations), so consenting to it needs a recent password, as
+    /// those console actions do.
+    public var needsRecentPassword: Bool { self == .applicationsWrite || self == .authorizations || self == .admin }
+
     /// Words for the consent screen.
     public var summary: String {
         switch self {
@@ -65,6 +70,8 @@ public struct ScopeSet: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var sorted: [Scope] { scopes.sorted() }
+
+    public var needsRecentPassword: Bool { scopes.contains(where: \.needsRecentPassword) }
 
     /// The wire form, in a stable order so tokens and logs compare equal.
     public var description: String { sorted.map(\.rawValue).joined(separator: " ") }

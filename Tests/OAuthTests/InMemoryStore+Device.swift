@@ -37,6 +37,11 @@ extension InMemoryStore {
         return response
     }
 
+    func deviceCodeWasDenied(_ deviceCode: String, clientID: String) async throws -> Bool {
+        guard let entry = devices[deviceCode], entry.code.clientID == clientID, case .denied = entry.status else { return false }
+        return true
+    }
+
     // What `/device` does in the App (RFC 8628 §3.3), for the tests.
 
     func decideDevice(userCode: String, _ status: DevicePoll.Status) {

@@ -101,6 +101,11 @@ actor InMemoryStore: OAuthStore {
         return response
     }
 
+    func refreshTokenScope(_ token: String, clientID: String) async throws -> ScopeSet? {
+        guard let entry = refreshTokens[token], entry.record.clientID == clientID else { return nil }
+        return entry.record.scopes
+    }
+
     func rotateRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
         guard let entry = refreshTokens[token], entry.record.clientID == clientID else { return .unknown }
         if entry.used { return .reused(familyID: entry.record.familyID) }

@@ -14,7 +14,7 @@ struct CreateUserCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let accounts = AccountService(database: app.db, passwords: Passwords(hasher: app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next())))
+        let accounts = AccountService(database: app.db, passwords: Passwords(hasher: app.password.async(on: app.passwordPool, hopTo: app.eventLoopGroup.next())))
         let input = AccountService.RegistrationInput(username: signature.username ?? "", email: signature.email ?? "", password: signature.password ?? "")
         switch try await accounts.register(input, kind: signature.admin ? .admin : .user) {
         case .created(let user):

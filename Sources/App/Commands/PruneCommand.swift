@@ -42,6 +42,7 @@ struct Pruner {
         counts.append(("rate_limits", try await delete("rate_limits") { $0.where("window_start", .lessThan, now.timeIntervalSince1970 - 86_400) }))
         counts.append(("signing_keys", try await delete(SigningKey.schema) { $0.where("retire_after", .lessThan, now) }))
         counts.append((SecurityEvents.table, try await SecurityEvents(database: database).prune(now: now)))
+        counts.append((KnownDeviceStore.table, try await KnownDeviceStore(database: database).prune(now: now)))
         return counts
     }
 }

@@ -20,6 +20,10 @@ struct BrowserSessionMiddleware: Middleware {
         if let csrf = state.newCSRFCookie {
             response.cookies[BrowserSessions.csrfCookieName] = makeCookie(csrf, maxAge: nil)
         }
+        if let device = state.newDeviceCookie {
+            // Outlives sign-out: it says this browser signed in before, not that it is signed in.
+            response.cookies[BrowserSessions.deviceCookieName] = makeCookie(device, maxAge: Int(KnownDeviceStore.lifetime))
+        }
         if let flash = state.outgoingFlash {
             response.cookies[Flash.cookieName] = makeCookie(flash.rawValue, maxAge: 60)
         } else if state.flashConsumed {

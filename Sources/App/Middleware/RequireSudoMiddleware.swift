@@ -6,10 +6,21 @@ import Vapor
 /// after the CSRF check and the sign-in requirement; REST routes never pass through it.
 struct RequireSudoMiddleware: AsyncMiddleware {
     let action: SudoAction
+    /// false: the handler decides whether its request needs sudo (`SudoMode.required`), since
+    /// only it knows (a form that mints a secret, a consent's scopes); this only answers prompts.
+    let always: Bool
 
     init(_ action: SudoAction) {
         self.action = action
+        always = true
     }
+
+    private init(answering action: SudoAction) {
+        self.action = action
+        always = false
+    }
+
+    static func answering(_ action: SudoAction) -> RequireSudoMiddleware { RequireSudoMiddleware(answering: action) }
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let sudo = request.sudo
@@ -25,7 +36,7 @@ struct RequireSudoMiddleware: AsyncMiddleware {
                 return try await next.respond(to: request)
             }
         }
-        guard try await sudo.isFresh() else { return try await sudo.prompt(for: action) }
+        if always, try await !sudo.isFresh() { return try await sudo.prompt(for: action) }
         return try await next.respond(to: request)
     }
 }

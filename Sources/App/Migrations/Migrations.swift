@@ -15,6 +15,7 @@ enum Migrations {
         AddSudoMode(),
         AddDeviceAuthorization(),
         AddClientRegistrations(),
+        AddHardeningII(),
     ]
 
     static func register(on app: Application) {

@@ -81,12 +81,22 @@ struct AccountService {
         let userID = try user.requireID()
         try await database.guardedTransaction { db in
             try await UserStore(database: db).setPasswordHash(hash, of: user)
-            try await SessionStore(database: db).deleteAll(of: userID, except: sessionID)
-            // Tokens granted under the old password stop working too: apps must come back
-            // through /authorize (silently, with prompt=none, while their authorization stands).
-            try await TokenFamilyStore(database: db).revokeAll(of: userID)
+            try await Self.endEverythingIssued(to: userID, keepingSession: sessionID, on: db, now: Date())
         }
         return [:]
+    }
+
+    /// SPEC §2, §10, §12: a new password (changed or reset) ends what the old one let anyone
+    /// obtain: other sessions, the user's token families, unexchanged codes, approved and
+    /// unexchanged device codes, and the registration access tokens of the user's applications.
+    /// Apps come back through /authorize (silently, with prompt=none, while their authorization
+    /// stands). In the lock order of a revocation: codes, then families.
+    static func endEverythingIssued(to userID: UUID, keepingSession sessionID: String?, on db: any Database, now: Date) async throws {
+        try await SessionStore(database: db).deleteAll(of: userID, except: sessionID)
+        try await AuthorizationCodeStore(database: db).discardUnused(userID: userID)
+        try await DeviceCodeStore(database: db).revoke(userID: userID, now: now)
+        try await TokenFamilyStore(database: db).revokeAll(of: userID)
+        try await ClientRegistrationStore(database: db).retireTokens(ownerID: userID, at: now)
     }
 }
 

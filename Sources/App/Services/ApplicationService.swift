@@ -175,6 +175,8 @@ struct ApplicationService: Sendable {
             }
             try await alongside?.write(tx, id)
         }
+        // SPEC §7: every secret minted for an existing application is a reset, however reached.
+        if secret != nil { try await SecurityEvents(database: database).record(.secretReset, userID: actor.id, clientID: id, address: address) }
         return Outcome(application: try await find(id), clientSecret: secret)
     }
 

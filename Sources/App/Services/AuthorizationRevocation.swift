@@ -15,9 +15,7 @@ struct AuthorizationRevocation {
             // Codes first, then the authorization, then the families: the order an exchange takes
             // its locks in (the code's row, then `authorizations`), so the two never deadlock, and
             // a family an exchange commits meanwhile is seen, and revoked, by the last statement.
-            try await sql.update("authorization_codes").set("used_at", to: now)
-                .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
-                .where("used_at", .is, SQLLiteral.null).run()
+            try await AuthorizationCodeStore(database: tx).discardUnused(userID: userID, applicationID: applicationID)
             try await DeviceCodeStore(database: tx).revoke(userID: userID, applicationID: applicationID, now: now)
             let ended = try await sql.update(Authorization.schema)
                 .set("revoked_at", to: now)

@@ -18,6 +18,8 @@ final class SessionState: @unchecked Sendable {
     /// An anonymous visitor's CSRF token, from the `gatehouse_csrf` cookie (no session row).
     let incomingCSRF: String?
     var newCSRFCookie: String?
+    /// A device cookie to send (`KnownDeviceStore`): this browser just signed in.
+    var newDeviceCookie: String?
 
     init(cookieValue: String?, flash: Flash?, csrf: String? = nil) {
         self.cookieValue = cookieValue
@@ -100,6 +102,7 @@ struct BrowserSessions {
         if let old = try await current() { try await SessionStore(database: request.database).delete(old) }
         _ = try await start(userID: try user.requireID(), lifetime: Self.signedInLifetime, persistentCookie: true)
         state.user = user
+        try await rememberDevice(for: try user.requireID())
     }
 
     func signOut() async throws {

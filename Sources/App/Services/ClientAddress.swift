@@ -55,16 +55,47 @@ struct TrustedProxies: Sendable, Equatable {
         return networks.contains { $0.contains(bytes) }
     }
 
-    /// The client's address for a request from `peer` carrying `forwardedFor` headers.
+    /// The client's address for a request from `peer` carrying `forwardedFor` headers: walking
+    /// from the right past our own proxies, the first hop that is not one of them. Hops that
+    /// name no address (`unknown`, RFC 7239 §6.2's obfuscated identifiers, garbage) are skipped
+    /// rather than ending the walk: ending it made every client count as the proxy, so one
+    /// client's failures locked everyone out.
     func clientAddress(peer: String?, forwardedFor: [String]) -> String {
         guard let peer else { return "unknown" }
         guard trusts(peer) else { return peer }
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        for hop in hops.reversed() {
-            guard IPAddressBytes.parse(hop) != nil else { return peer }  // garbage: believe nothing further
-            if !trusts(hop) { return hop }
-        }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.compactMap(Self.address(ofHop:))
+        for hop in hops.reversed() where !trusts(hop) { return hop }
         return hops.first ?? peer
+    }
+
+    /// One hop's address, as load balancers write them: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1`,
+    /// `[2001:db8::1]`, `[2001:db8::1]:443`, optionally quoted or as RFC 7239 `for=`. nil for
+    /// anything else.
+    static func address(ofHop raw: Substring) -> String? {
+        var hop = raw.trimmingCharacters(in: .whitespaces)
+        if hop.lowercased().hasPrefix("for=") { hop.removeFirst(4) }
+        hop = hop.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        if hop.hasPrefix("[") {
+            guard let close = hop.firstIndex(of: "]") else { return nil }
+            let rest = hop[hop.index(after: close)...]
+            guard rest.isEmpty || (rest.first == ":" && rest.dropFirst().allSatisfy(\.isNumber)) else { return nil }
+            hop = String(hop[hop.index(after: hop.startIndex)..<close])
+        } else if hop.filter({ $0 == ":" }).count == 1 {
+            let parts = hop.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts[1].allSatisfy(\.isNumber) else { return nil }
+            hop = String(parts[0])
+        }
+        return IPAddressBytes.parse(hop) == nil ? nil : hop
+    }
+}
+
+/// What throttles count a client by. An IPv6 client counts by its /64: a host is normally given
+/// a whole /64 (RFC 6177, RFC 7421), so counting each /128 gave one host unlimited guesses.
+enum ThrottleAddress {
+    static func key(_ address: String) -> String {
+        guard let bytes = IPAddressBytes.parse(address), bytes.count == 16, !IPAddressBytes.isV4Mapped(bytes) else { return address }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
     }
 }
 
@@ -81,6 +112,11 @@ enum IPAddressBytes {
         }
         return nil
     }
+
+    /// `::ffff:a.b.c.d`: an IPv4 client seen through an IPv6 socket.
+    static func isV4Mapped(_ bytes: [UInt8]) -> Bool {
+        bytes.count == 16 && bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+    }
 }
 
 extension Request {
@@ -88,4 +124,7 @@ extension Request {
     var clientAddress: String {
         application.config.trustedProxies.clientAddress(peer: remoteAddress?.ipAddress, forwardedFor: headers[.xForwardedFor])
     }
+
+    /// The client as throttles count it (`ThrottleAddress`).
+    var throttleAddress: String { ThrottleAddress.key(clientAddress) }
 }

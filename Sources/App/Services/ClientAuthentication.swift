@@ -13,7 +13,7 @@ enum ClientAuthenticationThrottle {
 
     /// Hashed: the id is caller input, and the bucket names no address in clear.
     static func bucket(clientID: String, address: String) -> String {
-        "client-auth:" + Secrets.sha256Hex(clientID + "\u{1F}" + address)
+        "client-auth:" + Secrets.sha256Hex(clientID + "\u{1F}" + ThrottleAddress.key(address))
     }
 
     /// The refusal for a window the store read with the client (one round trip), if full.
@@ -32,12 +32,16 @@ struct ThrottledClientAuthentication: ClientAuthenticationPolicy {
 
     func failed(_ credentials: ClientCredentials, _ error: OAuthError, at endpoint: ClientEndpoint) async throws {
         request.metrics.clientAuthenticationFailed(endpoint: endpoint.rawValue)
-        // Made-up client ids cost no row in the event log (SPEC §7: anonymous requests cost little).
-        if error != .unknownClient { await request.recordSecurityEvent(.clientAuthenticationFailure, clientID: credentials.clientID) }
         // The count comes back from the same upsert, so concurrent failures cannot all slip
         // under the limit between the store's read (with the client) and this one.
         let bucket = ClientAuthenticationThrottle.bucket(clientID: credentials.clientID, address: request.clientAddress)
         let window = try await RateLimiter(database: request.database).hit(bucket, ClientAuthenticationThrottle.rule)
+        // Made-up client ids cost no row in the event log (SPEC §7: anonymous requests cost
+        // little), and a window's failures past its limit cost one row (the one that filled it),
+        // not one each: a loop naming a real client cannot grow the 90-day log without bound.
+        if error != .unknownClient, window.hits <= ClientAuthenticationThrottle.rule.limit + 1 {
+            await request.recordSecurityEvent(.clientAuthenticationFailure, clientID: credentials.clientID)
+        }
         if window.hits > ClientAuthenticationThrottle.rule.limit {
             throw RateLimited.clientAuthentication(retryAfter: window.retryAfter)
         }

@@ -19,7 +19,7 @@ struct DeviceCodeThrottle {
     init(request: Request, sessionIDHash: String) {
         limiter = RateLimiter(database: request.database)
         sessionBucket = "device-code:session:" + Secrets.sha256Hex(sessionIDHash)
-        addressBucket = "device-code:address:" + Secrets.sha256Hex(request.clientAddress)
+        addressBucket = "device-code:address:" + Secrets.sha256Hex(request.throttleAddress)
     }
 
     /// Counts the attempt; throws `RateLimited` when this session or address is over its limit.
@@ -40,7 +40,7 @@ struct DeviceCodeThrottle {
     /// Counts a device authorization request; throws `RateLimited` past the address's limit.
     static func admitAuthorization(_ request: Request) async throws {
         let window = try await RateLimiter(database: request.database)
-            .hit("device-authorization:address:" + Secrets.sha256Hex(request.clientAddress), authorizationsPerAddress)
+            .hit("device-authorization:address:" + Secrets.sha256Hex(request.throttleAddress), authorizationsPerAddress)
         if window.hits > authorizationsPerAddress.limit {
             throw RateLimited(retryAfter: window.retryAfter, message: "Too many device authorizations from this address. Try again later.")
         }

@@ -8,13 +8,17 @@ extension Database {
     /// closed instead, and the server rolls the transaction back when the session ends. Other
     /// errors roll back as usual.
     ///
+    /// On SQLite the write lock is taken first (`SQLiteDefaults.lockForWriting`).
+    ///
     /// Past the request's deadline (`RequestDeadline`: the client has been answered 503) the
     /// transaction rolls back instead of committing, so the client's view stays true.
     func guardedTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         // Read here: the pool may run the body below outside this task.
         let deadline = RequestDeadline.current
         guard !inTransaction, self is any PostgresDatabase else {
+            let sqlite = !inTransaction && !(self is any PostgresDatabase)
             return try await transaction { tx in
+                if sqlite { try await SQLiteDefaults.lockForWriting(tx) }
                 let result = try await body(tx)
                 try RequestDeadline.check(deadline)
                 return result

@@ -7,22 +7,32 @@ import Vapor
 /// - account × address: 5 failures per 15 minutes, then 429 for that address only;
 /// - address: 20 per 15 minutes, then 429 (offices and NATs share addresses);
 /// - account across every address: past 20 the attempt waits, longer with each failure (at
-///   most 3 s), but the owner's correct password is never refused.
+///   most 3 s);
+/// - account across every browser it was never signed in from: past 50 such attempts are
+///   refused, whatever the address (an attacker with many addresses gets 50 guesses per
+///   15 minutes, not 5 per address). A browser that signed in to the account before carries a
+///   device cookie (`KnownDeviceStore`, OWASP's "device cookie") and is exempt from this
+///   ceiling and from the wait, so the owner is never locked out.
+/// Addresses are counted per /64 for IPv6 (`ThrottleAddress`).
 struct LoginThrottle {
     let limiter: RateLimiter
     let accountAddressBucket: String
     let addressBucket: String
     let accountBucket: String
+    let unknownDevicesBucket: String
+    let knownDevice: Bool
 
     /// The account key is the account itself when `login` names one, so trying its username
     /// and then its email address does not double the guesses.
-    init(request: Request, login: String, account: User?) {
+    init(request: Request, login: String, account: User?, knownDevice: Bool) {
         limiter = RateLimiter(database: request.database)
         let key = Secrets.sha256Hex(account?.id?.uuidString ?? AccountRules.normalizeUsername(login))
-        let address = request.clientAddress
+        let address = request.throttleAddress
         accountAddressBucket = "login:account-address:" + Secrets.sha256Hex(key + "\u{1F}" + address)
         addressBucket = "login:address:" + address
         accountBucket = "login:account:" + key
+        unknownDevicesBucket = "login:account-unknown-devices:" + key
+        self.knownDevice = knownDevice
     }
 
     /// Counts the attempt; throws `RateLimited` when this address is over a limit, and
@@ -38,6 +48,14 @@ struct LoginThrottle {
                 throw limited
             }
         }
+        if knownDevice { return .zero }
+        let ceiling = RateLimiter.Rule.loginPerAccountFromUnknownDevices
+        let unknown = try await limiter.hit(unknownDevicesBucket, ceiling)
+        if unknown.hits > ceiling.limit {
+            var limited = RateLimited(retryAfter: unknown.retryAfter, message: "Too many failed sign-in attempts for this account. Try again later, or sign in from a browser you have used before.")
+            limited.firstInWindow = unknown.hits == ceiling.limit + 1
+            throw limited
+        }
         let account = try await limiter.hit(accountBucket, .loginPerAccount)
         let excess = account.hits - RateLimiter.Rule.loginPerAccount.limit
         return excess > 0 ? .milliseconds(min(3000, 250 * excess)) : .zero
@@ -47,6 +65,8 @@ struct LoginThrottle {
     func succeeded() async throws {
         try await limiter.reset(accountAddressBucket)
         try await limiter.giveBack(addressBucket)
+        guard !knownDevice else { return }
+        try await limiter.giveBack(unknownDevicesBucket)
         try await limiter.giveBack(accountBucket)
     }
 
@@ -77,7 +97,7 @@ extension Request {
     /// this address is over a limit; `success` or `failure` is recorded as a security event.
     func checkPasswordWithThrottle(_ password: String, login: String, account: User?,
                                    success: SecurityEvents.Kind, failure: SecurityEvents.Kind) async throws -> Bool {
-        let throttle = LoginThrottle(request: self, login: login, account: account)
+        let throttle = LoginThrottle(request: self, login: login, account: account, knownDevice: try await sessions.isKnownDevice(for: account))
         let delay: Duration
         do {
             delay = try await throttle.admit()

@@ -27,5 +27,6 @@ struct Passwords {
 }
 
 extension Request {
-    var passwords: Passwords { Passwords(hasher: password.async) }
+    /// On bcrypt's own threads (`Application.passwordPool`), never SQLite's blocking pool.
+    var passwords: Passwords { Passwords(hasher: application.password.sync.async(on: application.passwordPool, hopTo: eventLoop)) }
 }

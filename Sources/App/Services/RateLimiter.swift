@@ -110,6 +110,9 @@ extension RateLimiter.Rule {
     static let loginPerAccountAndAddress = Self(limit: 5, window: 900)
     /// Failed sign-ins from one address: more, since offices and NATs share addresses.
     static let loginPerAddress = Self(limit: 20, window: 900)
-    /// Failed sign-ins for one account from anywhere: past it attempts wait, never refused.
+    /// Failed sign-ins for one account from anywhere: past it attempts wait.
     static let loginPerAccount = Self(limit: 20, window: 900)
+    /// Sign-ins for one account from browsers never signed in to it: past it they are refused
+    /// (known browsers are exempt, `LoginThrottle`).
+    static let loginPerAccountFromUnknownDevices = Self(limit: 50, window: 900)
 }

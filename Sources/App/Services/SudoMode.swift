@@ -1,3 +1,4 @@
+import OAuth
 import Vapor
 
 /// The console actions that need a recent password (SPEC §11), in the words the prompt shows.
@@ -6,6 +7,10 @@ import Vapor
 /// that make it, so guarding those guards the reveal.
 enum SudoAction: Sendable {
     case deleteApplication, resetClientSecret, createPersonalClient, resetPersonalClientSecret
+    /// Turning a public client confidential mints and shows a secret: a reveal (SPEC §11).
+    case revealClientSecret
+    /// A consent (code flow or `/device`) granting a scope that can do the above over REST.
+    case approveConsent
 
     var summary: String {
         switch self {
@@ -13,19 +18,23 @@ enum SudoAction: Sendable {
         case .resetClientSecret: "reset this application's client secret"
         case .createPersonalClient: "create your personal client"
         case .resetPersonalClientSecret: "reset your personal client's secret"
+        case .revealClientSecret: "make this application confidential and show its new client secret"
+        case .approveConsent: "let this application manage your applications or authorizations"
         }
     }
 
     /// Where "Cancel" goes: the page and section the form was on.
     func cancelPath(_ request: Request) -> String {
         switch self {
-        case .deleteApplication, .resetClientSecret:
+        case .deleteApplication, .resetClientSecret, .revealClientSecret:
             let id = request.parameters.get("id") ?? ""
             guard !id.isEmpty, id.allSatisfy(\.isASCII), id.allSatisfy(\.isNumber) else { return "/developers/applications" }
             // Back to the tab the form was on.
             return SecretReveal.applicationPath(id) + (self == .deleteApplication ? "#danger" : "#oauth2")
         case .createPersonalClient, .resetPersonalClientSecret:
             return APIAccessController.path
+        case .approveConsent:
+            return "/"
         }
     }
 }
@@ -63,6 +72,12 @@ struct SudoMode {
     func isFresh() async throws -> Bool {
         guard let entered = try await request.sessions.passwordEnteredAt() else { return false }
         return now.timeIntervalSince(entered) <= window
+    }
+
+    /// For handlers that decide for themselves whether an action needs sudo (the route sits
+    /// behind `RequireSudoMiddleware.answering`): the prompt when the password is stale, else nil.
+    func required(for action: SudoAction) async throws -> Response? {
+        try await isFresh() ? nil : try await prompt(for: action)
     }
 
     /// Keeps the submitted fields for this session and path and shows the prompt. Nothing is

@@ -55,6 +55,16 @@ struct AuthorizationCodeStore {
         return .redeemed(try Self.record(row, profile: nil))
     }
 
+    /// The user's unused codes (of one application, or all) are deleted: a revocation (SPEC §6)
+    /// or a password change (SPEC §2, §12) ends them. Deleted, not marked used, so an exchange
+    /// already on its way finds no code and is not mistaken for a reuse (no security event, no
+    /// revocation of anything). A code already used stays, to detect its reuse.
+    func discardUnused(userID: UUID, applicationID: String? = nil) async throws {
+        var delete = sql.delete(from: "authorization_codes").where("user_id", .equal, userID).where("used_at", .is, SQLLiteral.null)
+        if let applicationID { delete = delete.where("application_id", .equal, applicationID) }
+        try await delete.run()
+    }
+
     /// Marks the code reused and answers whose it was (the security event names them).
     /// Runs before the families are revoked: see `TokenFamilyStore.exchange`.
     func markReused(_ code: String, now: Date) async throws -> (userID: UUID?, clientID: String)? {

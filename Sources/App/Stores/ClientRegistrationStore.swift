@@ -92,6 +92,17 @@ struct ClientRegistrationStore {
             .run()
     }
 
+    /// SPEC §10: a password change or reset ends the registration access tokens of every
+    /// application the account owns.
+    func retireTokens(ownerID: UUID, at date: Date) async throws {
+        let owned = sql.select().column("id").from(ClientApplication.schema).where("owner_id", .equal, ownerID)
+        try await sql.update(Self.table)
+            .set("token_hash", to: SQLBind(Secrets.sha256Hex(Secrets.random256())))
+            .set("updated_at", to: SQLBind(date))
+            .where("application_id", .in, SQLGroupExpression(owned.query))
+            .run()
+    }
+
     private static func join(_ values: [String]) -> String { values.joined(separator: " ") }
     private static func split(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 }

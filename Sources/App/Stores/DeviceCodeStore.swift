@@ -83,13 +83,23 @@ struct DeviceCodeStore {
         return row != nil
     }
 
-    /// SPEC §6: the user revoked the application. A code approved and not yet exchanged is
-    /// denied, so the device's next poll gets `access_denied` instead of tokens.
-    func revoke(userID: UUID, applicationID: String, now: Date) async throws {
-        try await sql.update(Self.table).set("status", to: "denied").set("decided_at", to: now)
-            .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
+    /// SPEC §6: the user revoked the application (or, with no application, changed or reset
+    /// the password: SPEC §2, §12). A code approved and not yet exchanged is denied, so the
+    /// device's next poll gets `access_denied` instead of tokens.
+    func revoke(userID: UUID, applicationID: String? = nil, now: Date) async throws {
+        var update = sql.update(Self.table).set("status", to: "denied").set("decided_at", to: now)
+            .where("user_id", .equal, userID)
             .where("status", .equal, "approved").where("used_at", .is, SQLLiteral.null)
-            .run()
+        if let applicationID { update = update.where("application_id", .equal, applicationID) }
+        try await update.run()
+    }
+
+    /// Whether the code was denied (by its user, or by a revocation since it was approved):
+    /// an exchange that lost its code to a revocation answers `access_denied` (RFC 8628 §3.5).
+    func wasDenied(deviceCodeHash: String, clientID: String) async throws -> Bool {
+        try await sql.select().column("status").from(Self.table)
+            .where("device_code_hash", .equal, deviceCodeHash).where("application_id", .equal, clientID)
+            .where("status", .equal, "denied").first() != nil
     }
 
     /// `gatehouse prune`: expired codes can no longer be decided or exchanged.

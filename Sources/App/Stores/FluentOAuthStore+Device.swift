@@ -25,4 +25,8 @@ extension FluentOAuthStore {
         else { return nil }
         return try await signed(grant, family: family, refreshToken: refresh.token, now: now)
     }
+
+    func deviceCodeWasDenied(_ deviceCode: String, clientID: String) async throws -> Bool {
+        try await devices.wasDenied(deviceCodeHash: Secrets.sha256Hex(deviceCode), clientID: clientID)
+    }
 }

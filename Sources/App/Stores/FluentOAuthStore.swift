@@ -158,6 +158,12 @@ struct FluentOAuthStore: OAuthStore {
             openID: try OpenIDContext.stored(family, nonce: nil), successor: rotated.successorStored ? successor.token : nil, profile: profile))
     }
 
+    func refreshTokenScope(_ token: String, clientID: String) async throws -> ScopeSet? {
+        try await sql.select().column("scopes").from("refresh_tokens")
+            .where("token_hash", .equal, Secrets.sha256Hex(token)).where("application_id", .equal, clientID).first()
+            .map { ScopeSet.stored(try $0.decode(column: "scopes", as: String.self)) }
+    }
+
     func revokeFamily(_ familyID: String) async throws {
         guard let id = UUID(uuidString: familyID) else { return }
         try await families.revoke(id)

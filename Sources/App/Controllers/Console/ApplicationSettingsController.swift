@@ -89,6 +89,11 @@ struct ApplicationSettingsController {
         // `device_flow` is a checkbox of the section: unticked, the browser sends nothing (false).
         let changes = try Self.changes(req, section: [.confidential, .redirect_uris, .device_flow],
                                        alsoReading: [.post_logout_redirect_uris, .id_token_signed_response_alg])
+        // SPEC §11: a public client made confidential gets a new secret, shown once: a reveal.
+        if changes.confidential == true, try await !(req.applicationService()).find(req.parameters.get("id") ?? "").confidential,
+           let prompt = try await req.sudo.required(for: .revealClientSecret) {
+            return prompt
+        }
         return try await perform(req, section: "oauth2", version: form.version, input: { forms in
             forms.oauth2 = .init(redirect_uris: form.redirect_uris ?? "", confidential: ConsoleForms.checkbox(form.confidential),
                                  post_logout_redirect_uris: form.post_logout_redirect_uris ?? forms.oauth2.post_logout_redirect_uris,

@@ -17,7 +17,7 @@ struct RegistrationController {
         // SPEC §7: anonymous account creation is throttled per address (counted first, so
         // parallel requests cannot all pass).
         let limit = req.application.config.registrationLimitPerHour
-        let bucket = "register:" + req.clientAddress
+        let bucket = "register:" + req.throttleAddress
         if limit > 0 {
             let window = try await RateLimiter(database: req.database).hit(bucket, .init(limit: limit, window: 3600))
             if window.hits > limit {

@@ -65,6 +65,11 @@ struct AuthorizeController {
         case nil:
             return try await consentPage(req, request, user: user, parameters: parameters)
         case "approve":
+            // SPEC §11: consent to a scope that can reset secrets or delete applications over
+            // REST needs a recent password, as those console actions do.
+            if request.scopes.needsRecentPassword, let prompt = try await req.sudo.required(for: .approveConsent) {
+                return prompt
+            }
             let authorization = try await grants.approve(userID: userID, applicationID: client.id, scopes: request.scopes, now: Date())
             if request.completesAtApproval {
                 return try await botAddedPage(req, client: client)

@@ -61,6 +61,10 @@ struct DeviceController {
         let userID = try user.requireID()
         let (userCode, pending, now) = (found.userCode, found.pending, Date())
         if decision == "approve" {
+            // SPEC §11, as on the code flow's consent.
+            if pending.scopes.needsRecentPassword, let prompt = try await req.sudo.required(for: .approveConsent) {
+                return prompt
+            }
             // OpenID Connect Core §2 `auth_time`: this session's sign-in, as for a code.
             let signIn = AuthorizationCodeStore.SignIn(authTime: try await req.sessions.signInTime() ?? now,
                                                        sessionID: try await req.sessions.publicSessionID())

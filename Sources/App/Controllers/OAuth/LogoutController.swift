@@ -31,7 +31,10 @@ struct LogoutController {
         }
 
         let user = try await req.sessions.user()
-        let hintIsForUser = hint != nil && (user == nil || hint?.sub == user?.id?.uuidString.lowercased())
+        // A hint proves who the relying party signed in, not who is at this browser: it signs
+        // out at once only the session it names. A signed-out visitor confirms first, or anyone
+        // holding an old ID token could use this endpoint as a redirector (issue 23).
+        let hintIsForUser = hint != nil && user != nil && hint?.sub == user?.id?.uuidString.lowercased()
         if !hintIsForUser, !(try await confirmed(req, parameters)) {
             let page = LogoutPage(layout: try await req.layout("Sign out"), appName: client?.name, signedIn: user != nil,
                                   hidden: ["client_id": clientID, "post_logout_redirect_uri": returnTo, "state": value("state")]
