@@ -54,6 +54,17 @@ What it proves (SPEC §2, §3.3, §5.1, §7), printing one PASS/FAIL line per ch
      account past 20 failures attempts wait, the owner is never refused (≤ 3 s).
    - C (REGISTRATION_LIMIT_PER_HOUR=3): the 4th POST /register from 127.0.0.1 → 429 with
      Retry-After (no account made), 127.0.0.2 still registers.
+   - F, J, V, D (TRUSTED_PROXIES=127.0.0.1/32, a server each; header addresses from the
+     documentation ranges only): hops are read as RFC 7239 and common practice have them. A port
+     or brackets name the address (198.51.100.1:1111, [2001:db8::5]:443), junk hops (unknown,
+     _hidden, empty) are skipped. Once one client's 20 failures fill its window, it is refused
+     however its hop is written, while other clients and the proxy itself sign in (F: ports, and
+     client authentication likewise; J: junk). V: an IPv6 client counts by its /64. D: past 50
+     failures for one account from browsers without its device cookie (gatehouse_device,
+     HttpOnly, set at sign-in, kept after sign-out), every such browser is refused (429, right
+     password or not, whatever its address, a cookie of another account or a made-up one
+     included), the browser holding the account's cookie signs in, and the security event log
+     (an admin made with `gatehouse create-user --admin`) has a sign_in.throttled event, no password.
    Lines starting `observed:` report what counts toward a limit without judging it.
 
 Run (from anywhere; Python 3.11, standard library + requests; Linux for 127.0.0.2):
@@ -61,8 +72,8 @@ Run (from anywhere; Python 3.11, standard library + requests; Linux for 127.0.0.
     GATEHOUSE_BIN=/path/to/gatehouse python3 scripts/abuse_pass.py [--only SECTION ...] [--database postgres]
 
 `--only` (repeatable): xss, csrf, clickjacking, redirects, lockout; default all. `--only lockout`
-needs ~12 s, the whole script ~25 s (debug build). Without GATEHOUSE_BIN,
-harness.gatehouse_binary() builds a release binary of this checkout. The script starts its own
+needs ~25 s, the whole script ~35 s (debug build, SQLite; about 55 s on PostgreSQL). Without
+GATEHOUSE_BIN, harness.gatehouse_binary() builds a release binary of this checkout. The script starts its own
 `gatehouse serve` processes on 127.0.0.1 (random ports, logs /tmp/gatehouse-abuse-<label>-*.log),
 each with a fresh database: an SQLite file /tmp/gatehouse-abuse-<label>-<random>.sqlite, or with
 `--database postgres` a database in one throwaway cluster (harness.Postgres, scripts/pg-local);
@@ -77,10 +88,12 @@ import re
 import secrets
 import sqlite3
 import struct
+import subprocess
 import sys
 import threading
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -408,6 +421,10 @@ class Browser(harness.Person):
         """This browser's CSRF token (a signed-out visitor's lives in the gatehouse_csrf cookie)."""
         page = self.get("/login", allow_redirects=True)
         return harness.csrf(page.text)
+
+    def sign_out(self):
+        """POST /logout with this browser's CSRF token."""
+        return self.post("/logout", data={"csrf_token": self.token()})
 
     def signed_in_as(self):
         page = self.get("/")
@@ -1657,15 +1674,189 @@ def lockout_observations(base, ctx):
                                                   if res.status_code == 429 else ""))
 
 
+# Behind the proxy 127.0.0.1 (TRUSTED_PROXIES=127.0.0.1/32): how X-Forwarded-For hops are read
+# (RFC 7239 ports and brackets, junk hops, an IPv6 client counted by its /64), and the
+# account-wide ceiling a device cookie exempts its browser from (OWASP "device cookies").
+# Addresses in headers are documentation ranges only; no traffic goes there.
+
+def proxied_sign_in(base, username):
+    """An attempt(xff) for told_apart: the right password through the proxy, naming `xff` (None:
+    no header)."""
+    return lambda xff: sign_in_from(base, FIRST, username, PASSWORD, xff)
+
+
+def fill_address_window(base, label, hops, last):
+    """Through the proxy: 20 wrong passwords, 4 each for 5 new accounts (under the per account ×
+    address limit), the n-th naming hops[n % len(hops)] in X-Forwarded-For, then a 21st for a
+    6th account naming `last`. If they are all one client, its per-address window (20 failures
+    in 15 minutes) is full and the 21st is refused."""
+    people = [account(base) for _ in range(6)]
+    failures = [sign_in_from(base, FIRST, person.username, WRONG, hops[n % len(hops)])
+                for n, person in enumerate(p for p in people[:5] for _ in range(4))]
+    res = sign_in_from(base, FIRST, people[5].username, WRONG, last)
+    named = repr(hops[0]) if len(hops) == 1 else f"{hops[0]!r} … {hops[-1]!r} ({len(hops)} addresses)"
+    R.check(codes(failures) == [422] * 20 and res.status_code == 429 and retry_after(res) is not None,
+            f"[{label}] 20 wrong passwords over 5 accounts, X-Forwarded-For: {named} → 422 ×20; a 21st, {last!r} → 429",
+            f"{codes(failures)}, then {answered(res)}")
+
+
+def told_apart(label, what, attempt, same, others, allowed):
+    """After one client's window filled: `attempt(xff)` with each X-Forwarded-For of `same`
+    (that client, written otherwise) is refused (429); with each of `others` (another client;
+    None: no header, the proxy's own address) it gets `allowed`."""
+    cases = [(xff, 429, "the same client") for xff in same]
+    cases += [(xff, allowed, "another client" if xff else "the proxy itself") for xff in others]
+    for xff, want, who in cases:
+        res = attempt(xff)
+        header = f"X-Forwarded-For: {xff!r}" if xff else "no X-Forwarded-For"
+        R.check(res.status_code == want, f"[{label}] {what}, {header} ({who}) → {want}", answered(res))
+
+
+def forwarded_sign_ins_apart(base, label, hop, same, others):
+    """One client's 20 wrong passwords (X-Forwarded-For: `hop`) fill its window; afterwards the
+    right password of another account is refused for it however its hop is written, while
+    other clients and the proxy itself sign in (before hops were parsed, all of them were the
+    proxy 127.0.0.1, locked out together)."""
+    fill_address_window(base, label, [hop], hop)
+    probe = account(base)
+    told_apart(label, "right password for another account", proxied_sign_in(base, probe.username), same, others, 303)
+
+
+def lockout_forwarded_ports(base, ctx):
+    """Server F: a hop with a port (198.51.100.7:5678) counts as its address."""
+    forwarded_sign_ins_apart(base, "hops", "198.51.100.1:1111", same=["198.51.100.1", "198.51.100.1:2222"],
+                             others=["198.51.100.2:2222", "[2001:db8::1]:443", None])
+
+
+def lockout_forwarded_client_auth(base, ctx):
+    """Server F: client authentication behind the proxy, hops with ports and brackets."""
+    owner = account(base)
+    client_id, secret, _ = owner.create_app("Hops app", "", ["https://good.example/cb"])
+    hop = "198.51.100.5:5555"
+    grant = lambda auth, xff: oauth_post(base, FIRST, "/oauth2/token", auth, xff, grant_type="client_credentials")  # noqa: E731
+    wrong = [grant((client_id, "wrong-" + secrets.token_hex(8)), hop) for _ in range(11)]
+    R.check(refused_after(wrong, 10, 401), f"[hops] client auth: 11 wrong secrets, X-Forwarded-For: {hop!r} → 401 ×10, then 429",
+            f"{codes(wrong)}")
+    told_apart("hops", "client auth, right secret", lambda xff: grant((client_id, secret), xff), same=[hop, "198.51.100.5"],
+               others=["[2001:db8::5]:443", "2001:db8::5", None], allowed=200)
+
+
+def lockout_forwarded_junk(base, ctx):
+    """Server J: junk hops (unknown, _hidden, empty) are skipped; the walk goes on leftwards."""
+    forwarded_sign_ins_apart(base, "junk hops", "unknown, 198.51.100.3:3333",
+                             same=["198.51.100.3", "198.51.100.3:4444, _hidden", "_hidden, 198.51.100.3, , unknown"],
+                             others=["198.51.100.4", "unknown, 198.51.100.4:4444", None])
+
+
+def lockout_ipv6_networks(base, ctx):
+    """Server V: an IPv6 client counts by its /64 (it holds all of it): 20 failures from 20
+    addresses of one /64 fill one window."""
+    network = [f"2001:db8:1:2::{n:x}" for n in range(1, 21)]
+    fill_address_window(base, "ipv6 /64", network, "2001:db8:1:2::99")
+    probe = account(base)
+    told_apart("ipv6 /64", "right password for another account", proxied_sign_in(base, probe.username),
+               same=["2001:db8:1:2:ffff:ffff:ffff:ffff", "[2001:db8:1:2::abcd]:443"],
+               others=["2001:db8:1:3::1", "2001:db8:1:1:ffff:ffff:ffff:ffff"], allowed=303)
+
+
+DEVICE_COOKIE = "gatehouse_device"
+ACCOUNT_CEILING = 50  # failures for one account in 15 minutes from browsers without its device cookie
+
+
+def with_device_cookie(base, username, xff):
+    """A browser that signed in to `username` through the proxy (naming `xff`), then signed out:
+    it keeps its device cookie. Returns (browser, the sign-in's answer)."""
+    browser = Browser(base, source=FIRST)
+    res = login_attempt(browser, username, PASSWORD, xff)
+    browser.sign_out()
+    return browser, res
+
+
+def user_id(base, person):
+    """`person`'s id, from GET /api/v1/users/@me with a token of their personal client."""
+    access = harness.password_token(base, person, *person.personal_client(), "identify")
+    return requests.get(f"{base}/api/v1/users/@me", headers=harness.bearer(access), timeout=TIMEOUT).json()["id"]
+
+
+def admin_token(base, binary, database_url):
+    """A token with the admin scope: `gatehouse create-user --admin` on the server's database,
+    then the administrator's personal client."""
+    name = "admin" + secrets.token_hex(4)
+    subprocess.run([binary, "create-user", "--username", name, "--email", f"{name}@example.com", "--password", PASSWORD, "--admin"],
+                   cwd=harness.ROOT, env={**os.environ, "DATABASE_URL": database_url, "BCRYPT_COST": "4"},
+                   check=True, capture_output=True, timeout=120)
+    admin = Browser(base, username=name)
+    admin.sign_in()
+    return harness.password_token(base, admin, *admin.personal_client(), "admin")
+
+
+def lockout_device_cookie(base, ctx):
+    """Server D: failed sign-ins for one account from browsers without its device cookie count
+    account-wide; past 50 in 15 minutes they are refused (429, right password or not) from any
+    address, while a browser holding the account's device cookie still signs in."""
+    target, other = account(base), account(base)
+    target_id = user_id(base, target)
+    device, signed = with_device_cookie(base, target.username, "203.0.113.1")
+    line = next((c for c in signed.raw.headers.getlist("Set-Cookie") if c.startswith(DEVICE_COOKIE + "=")), "")
+    R.check(signed.status_code == 303 and re.search(r";\s*HttpOnly", line, re.I) is not None,
+            f"[device] a successful sign-in sets a {DEVICE_COOKIE} cookie, HttpOnly", f"{answered(signed)}, Set-Cookie {line!r}")
+    still = device.signed_in_as()
+    R.check(still is None and device.http.cookies.get(DEVICE_COOKIE) is not None,
+            f"[device] after POST /logout the browser is signed out and still holds {DEVICE_COOKIE}",
+            f"signed in as {still!r}, cookies {sorted(device.http.cookies.get_dict())}")
+    foreign, _ = with_device_cookie(base, other.username, "203.0.113.2")
+    forged = Browser(base, source=FIRST)
+    forged.http.cookies.set(DEVICE_COOKIE, secrets.token_urlsafe(32))
+
+    # 5 wrong passwords from each of 11 addresses (under the per account × address limit), the
+    # addresses in parallel: past 20 failures each attempt waits up to 3 s.
+    addresses = [f"203.0.113.{10 + n}" for n in range(11)]
+    with ThreadPoolExecutor(len(addresses)) as pool:
+        rounds = list(pool.map(lambda xff: codes(sign_in_from(base, FIRST, target.username, WRONG, xff) for _ in range(5)),
+                               addresses))
+    answers = [code for round_ in rounds for code in round_]
+    R.check(answers.count(422) >= ACCOUNT_CEILING and set(answers) <= {422, 429},
+            f"[device] {len(answers)} wrong passwords for one account from {len(addresses)} addresses (5 each) → "
+            f"at least {ACCOUNT_CEILING} checked (422), any others 429", f"{answers.count(422)} × 422, {answers.count(429)} × 429, {answers}")
+
+    for n, (who, browser, want) in enumerate((
+            ("a browser without a device cookie", Browser(base, source=FIRST), 429),
+            ("a browser holding another account's device cookie", foreign, 429),
+            ("a browser with a made-up device cookie", forged, 429),
+            ("the browser holding the account's device cookie", device, 303))):
+        xff = f"203.0.113.{100 + n}"
+        res = login_attempt(browser, target.username, PASSWORD, xff)
+        location = res.headers.get("Location", "")
+        ok = res.status_code == want and (want != 303 or (urlsplit(location).path == "/" and browser.signed_in_as() == target.username))
+        R.check(ok, f"[device] past {ACCOUNT_CEILING} failures, {who}, right password from a fresh address ({xff}) → {want}"
+                + (" (signed in, sent to the dashboard)" if want == 303 else ""), f"{answered(res)} Location {location!r}")
+
+    token = admin_token(base, ctx.binary, ctx.server_d.database_url)
+    res = requests.get(f"{base}/api/v1/admin/security-events", params={"limit": 100}, headers=harness.bearer(token), timeout=TIMEOUT)
+    events = res.json() if res.status_code == 200 else []
+    throttled = [e for e in events if e.get("kind") == "sign_in.throttled" and e.get("user_id") == target_id]
+    R.check(bool(throttled) and PASSWORD not in res.text and WRONG not in res.text,
+            "[device] the security event log holds a sign_in.throttled event for the account, and no password",
+            f"{answered(res)}, {len(events)} events, kinds for the account: "
+            f"{sorted({e.get('kind') for e in events if e.get('user_id') == target_id})}")
+
+
 def lockout_pass(binary, dbs):
     R.section("5. Lockouts: throttles never hand a stranger a lockout (SPEC §7), from 127.0.0.1 and 127.0.0.2")
     ctx, servers = Context(), []
-    ctx.dbs = dbs
+    ctx.dbs, ctx.binary = dbs, binary
+    proxied = {"TRUSTED_PROXIES": "127.0.0.1/32"}
     plan = [
         ("A", {}, [lockout_client_authentication, lockout_accounts, lockout_anonymous_sessions]),
         ("P", {}, [lockout_shared_and_parallel]),
-        ("B", {"TRUSTED_PROXIES": "127.0.0.1/32"}, [lockout_trusted_proxies]),
+        ("B", proxied, [lockout_trusted_proxies]),
         ("C", {"REGISTRATION_LIMIT_PER_HOUR": "3"}, [lockout_registration, lockout_observations]),
+        # One server each, so a client that the hops fail to tell from the proxy is blamed on
+        # nothing but its own group's checks.
+        ("F", proxied, [lockout_forwarded_ports, lockout_forwarded_client_auth]),
+        ("J", proxied, [lockout_forwarded_junk]),
+        ("V", proxied, [lockout_ipv6_networks]),
+        ("D", proxied, [lockout_device_cookie]),
     ]
     try:
         for label, env, steps in plan:

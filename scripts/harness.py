@@ -1,4 +1,4 @@
-"""Shared pieces of Gatehouse's operational scripts (multi-instance, fault, concurrency, soak,
+"""Shared pieces of Gatehouse's operational scripts (multi-instance, fault, concurrency, soak, stress,
 abuse, bench): a throwaway PostgreSQL, Gatehouse processes, and a browser-like client that
 signs up, creates applications and walks the consent screen the way a person would.
 
@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -41,14 +42,39 @@ def gatehouse_binary():
     return os.path.join(bin_dir, "gatehouse")
 
 
-def free_port(start=18000):
-    for port in range(start, start + 2000):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
+_handed_out = set()  # ports free_port returned in this process (the callers bind them later)
+_handed_out_lock = threading.Lock()
+
+
+def free_port(start=None):
+    """A TCP port on 127.0.0.1 that nothing is bound to right now. Without `start` the kernel
+    chooses (a bind to port 0): a different port for every caller, where scanning upwards from
+    one fixed number gave parallel scripts the same port. With `start`, the first free port
+    from there upwards. Never the same port twice in one process.
+
+    Free now is not free later: another process can still take the port before the caller binds
+    it. Server and Postgres therefore try another port when theirs turns out to be taken."""
+    with _handed_out_lock:
+        for attempt in range(50):
+            if start is None:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", 0))
+                    port = s.getsockname()[1]
+                if port not in _handed_out:
+                    _handed_out.add(port)
+                    return port
                 continue
+            for port in range(start, start + 2000):
+                if port in _handed_out:
+                    continue
+                with socket.socket() as s:
+                    try:
+                        s.bind(("127.0.0.1", port))
+                    except OSError:
+                        continue
+                _handed_out.add(port)
+                return port
+            break
     raise RuntimeError("no free port")
 
 
@@ -60,8 +86,17 @@ class Postgres:
         self.dir = tempfile.mkdtemp(prefix="gatehouse-pg-", dir="/tmp")
         os.chmod(self.dir, 0o777)
         # GATEHOUSE_PG_PORT pins the port, for machines where only some ports are one's own.
-        self.port = port or int(os.environ.get("GATEHOUSE_PG_PORT") or 0) or free_port(55400)
-        self.start()
+        pinned = port or int(os.environ.get("GATEHOUSE_PG_PORT") or 0)
+        for attempt in range(1, 4):
+            self.port = pinned or free_port()
+            try:
+                self.start()
+                return
+            except subprocess.CalledProcessError:
+                # Most likely the port was taken between free_port and the start: another one.
+                if pinned or attempt == 3:
+                    raise
+                log(f"PostgreSQL did not start on port {self.port} (attempt {attempt}); trying another port")
 
     def start(self):
         subprocess.run(["bash", PG_LOCAL, "start", self.dir, str(self.port)], check=True,
@@ -92,22 +127,59 @@ class Postgres:
 
 
 class Server:
-    """One `gatehouse serve` process on 127.0.0.1:port, its output in a log file."""
+    """One `gatehouse serve` process on 127.0.0.1:port, its output in a log file.
+
+    Without `port` it picks one (free_port) and, when that port turns out to be taken by the time
+    gatehouse binds it (another script was faster), starts again on another, up to 3 times. With
+    `port` it uses that one or raises RuntimeError. Either way it is ready only when /readyz
+    answers 200 *and* its own log says it listens on that address, so another process that holds
+    the port is never taken for this one."""
+
+    START_ATTEMPTS = 3
 
     def __init__(self, binary, database_url, port=None, env=None, log_path=None):
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"gatehouse-{self.port}.log")
         environment = dict(os.environ)
         # A test rig registers many accounts from one address: the per-address limit is off
         # (SPEC §7), unless a script sets it through `env`.
-        environment.update({"DATABASE_URL": database_url, "GATEHOUSE_ISSUER": self.base,
-                            "BCRYPT_COST": "4", "LOG_LEVEL": "info", "REGISTRATION_LIMIT_PER_HOUR": "0"})
-        environment.update(env or {})
-        self.log_file = open(self.log_path, "w")
-        self.process = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(self.port)],
-                                        cwd=ROOT, env=environment, stdout=self.log_file, stderr=subprocess.STDOUT)
-        self.wait_ready()
+        environment.update({"DATABASE_URL": database_url, "BCRYPT_COST": "4", "LOG_LEVEL": "info",
+                            "REGISTRATION_LIMIT_PER_HOUR": "0"})
+        attempts = 1 if port else self.START_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            self.port = port or free_port()
+            self.base = f"http://127.0.0.1:{self.port}"
+            self.log_path = log_path or os.path.join(tempfile.gettempdir(), f"gatehouse-{self.port}.log")
+            environment["GATEHOUSE_ISSUER"] = self.base
+            environment.update(env or {})
+            # Vapor logs "Server started on …" at notice: only a quieter LOG_LEVEL hides it.
+            self.announces = environment.get("LOG_LEVEL", "info").lower() in ("trace", "debug", "info", "notice")
+            self.log_file = open(self.log_path, "w")
+            self.process = subprocess.Popen([binary, "serve", "--hostname", "127.0.0.1", "--port", str(self.port)],
+                                            cwd=ROOT, env=environment, stdout=self.log_file, stderr=subprocess.STDOUT)
+            try:
+                self.wait_ready()
+                return
+            except RuntimeError as error:
+                taken = self.port_was_taken()
+                self.stop()
+                if not taken or attempt == attempts:
+                    raise
+                log(f"port {self.port} was taken before gatehouse could bind it ({error}); trying another port")
+
+    def port_was_taken(self):
+        """Did this process fail to bind its port (NIO: "Address already in use (errno: 98)")?"""
+        self.log_file.flush()
+        with open(self.log_path, errors="replace") as lines:
+            text = lines.read()
+        return "Address already in use" in text or "errno: 98" in text
+
+    def listening(self):
+        """This process's own log says it listens on self.base (Vapor: "Server started on …";
+        LOG_FORMAT=json writes the slashes as \\/). True when the log level hides the line."""
+        if not self.announces:
+            return True
+        with open(self.log_path, errors="replace") as lines:
+            text = lines.read()
+        return any(f"Server started on {base}" in text for base in (self.base, self.base.replace("/", "\\/")))
 
     def wait_ready(self, timeout=60):
         deadline = time.time() + timeout
@@ -115,7 +187,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gatehouse exited with {self.process.returncode}; see {self.log_path}")
             try:
-                if requests.get(self.base + "/readyz", timeout=1).status_code == 200:
+                # The log line first: a /readyz 200 alone may come from whoever holds the port.
+                if self.listening() and requests.get(self.base + "/readyz", timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -336,11 +409,12 @@ class Checks:
         sys.exit(1 if self.failed else 0)
 
 
-def with_gatehouse(R, database, prefix, body):
+def with_gatehouse(R, database, prefix, body, env=None):
     """Runs `body(server)` against a Gatehouse of its own: on a fresh SQLite file, or for
-    "postgres" on a throwaway cluster. A crash is one failure (`R.crash`); afterwards the server
-    log must hold no 5xx (a check), the cluster is destroyed, and the scratch folder (log,
-    SQLite file) is kept only when a check failed."""
+    "postgres" on a throwaway cluster; `env` adds to the server's environment (Server). A crash
+    is one failure (`R.crash`); afterwards the server log must hold no 5xx (a check), the
+    cluster is destroyed, and the scratch folder (log, SQLite file) is kept only when a check
+    failed."""
     pg = server = None
     scratch = tempfile.mkdtemp(prefix=prefix)
     try:
@@ -351,7 +425,7 @@ def with_gatehouse(R, database, prefix, body):
             database_url = "sqlite://" + os.path.join(scratch, "gatehouse.sqlite")
         binary = gatehouse_binary()
         log(f"starting {binary} on {database}")
-        server = Server(binary, database_url, log_path=os.path.join(scratch, "gatehouse.log"))
+        server = Server(binary, database_url, env=env, log_path=os.path.join(scratch, "gatehouse.log"))
         body(server)
     except Exception as error:
         R.crash(error)

@@ -30,6 +30,10 @@ extension InMemoryStore {
     }
 
     func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, now: Date) async throws -> TokenResponse? {
+        if revokeBeforeDeviceExchange {
+            revokeBeforeDeviceExchange = false
+            devices[deviceCode]?.status = .denied  // what the App's revocation does to an approved code
+        }
         guard var entry = devices[deviceCode], case .approved = entry.status else { return nil }
         let response = try await issueTokens(for: grant, refreshable: true, now: now)
         entry.status = .used

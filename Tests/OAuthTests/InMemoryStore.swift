@@ -16,11 +16,14 @@ actor InMemoryStore: OAuthStore {
     var devices: [String: DeviceEntry] = [:]
     /// Thrown by the next `issueTokens`, as a database failing mid-grant would.
     var failNextIssue = false
+    /// The user revokes the application between the next device poll and its exchange.
+    var revokeBeforeDeviceExchange = false
     private var counter = 0
 
     struct StorageFailure: Error {}
 
     func failNextIssuance() { failNextIssue = true }
+    func revokeBeforeNextDeviceExchange() { revokeBeforeDeviceExchange = true }
     func codeUsed(_ code: String) -> Bool? { codes[code]?.used }
     func refreshTokenUsed(_ token: String) -> Bool? { refreshTokens[token]?.used }
 

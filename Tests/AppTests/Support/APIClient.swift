@@ -9,7 +9,12 @@ import Vapor
 enum APIClient {
     /// A new user `username` and a password-grant token for them with `scope`.
     static func token(_ app: Application, _ username: String, scope: String = "identify applications.write authorizations") async throws -> String {
-        let user = try await Fixtures.user(app, username)
+        try await token(app, for: try await Fixtures.user(app, username), scope: scope)
+    }
+
+    /// A password-grant token for an existing `user` (password "correct horse battery").
+    static func token(_ app: Application, for user: User, scope: String = "identify applications.write authorizations") async throws -> String {
+        let username = user.username
         let personal = try await ApplicationService(database: app.db, actor: user).create(.init(name: "\(username) scripts", personal: true))
         let client = OAuthTestClient(app: app, id: try personal.application.requireID(), secret: personal.clientSecret)
         let body = try OAuthTestClient.json(try await client.token(["grant_type": "password", "username": username, "password": "correct horse battery", "scope": scope]))
