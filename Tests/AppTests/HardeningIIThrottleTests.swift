@@ -94,6 +94,27 @@ struct HardeningIIThrottleTests {
         }
     }
 
+    @Test("SPEC §7: from an address with failures in its window a right secret is counted before it is answered, and given back: at the limit it is refused, below it passes and the window keeps its count")
+    func rightSecretCountedUnderAttack() async throws {
+        try await withTestApp { app in
+            let (_, _, client) = try await OAuthFixtures.setUp(app)
+            _ = try await OAuthTestClient(app: app, id: client.id, secret: "guess").token(["grant_type": "client_credentials"])
+            #expect(try await client.token(["grant_type": "client_credentials"]).status == .ok)
+            let bucket = try #require(try await (app.db as! any SQLDatabase).select().column("bucket").from("rate_limits")
+                .where("bucket", .like, "client-auth:%").first()?.decode(column: "bucket", as: String.self))
+            let hits = { try await (app.db as! any SQLDatabase).select().column("hits").from("rate_limits").where("bucket", .equal, bucket)
+                .first()?.decode(column: "hits", as: Int.self) }
+            #expect(try await hits() == 1)
+            // Parallel guesses in flight fill the window while the right secret is being checked.
+            try await (app.db as! any SQLDatabase).update("rate_limits").set("hits", to: ClientAuthenticationThrottle.rule.limit)
+                .where("bucket", .equal, bucket).run()
+            await #expect(throws: RateLimited.self) {
+                try await ClientAuthenticationThrottle.admit(RateLimiter(database: app.db), bucket: bucket)
+            }
+            #expect(try await hits() == ClientAuthenticationThrottle.rule.limit)
+        }
+    }
+
     @Test("Expired rows are pruned on a schedule: one instance claims each interval, on either database")
     func scheduledPrune() async throws {
         try await withTwoInstances { a, b in

@@ -22,6 +22,16 @@ enum ClientAuthenticationThrottle {
         else { return nil }
         return .clientAuthentication(retryAfter: blocked.retryAfter)
     }
+
+    /// A right secret from an address with failures in its window: counted before it is
+    /// answered, like the guesses around it, and given back (it is no failure). Past the limit
+    /// it is refused: a guess that happened to be right, among parallel ones, learns nothing.
+    /// Only under attack: a client whose window is empty (every client, normally) pays nothing.
+    static func admit(_ limiter: RateLimiter, bucket: String) async throws {
+        let window = try await limiter.hit(bucket, rule)
+        try await limiter.giveBack(bucket)
+        if window.hits > rule.limit { throw RateLimited.clientAuthentication(retryAfter: window.retryAfter) }
+    }
 }
 
 /// The core's `ClientAuthenticationPolicy` for one request: every failure is counted in the

@@ -44,7 +44,7 @@ extension FluentOAuthStore {
         guard let row = try await database.rows(ClientAndFamily.self, clientLookupBinds(id: id, secret: secret, now: now) + [.uuid(familyID)]).first
         else { return (nil, nil) }
         let live = TokenFamilyStore.live(try TokenFamilyStore.liveFamily(from: row, prefix: "family_"), grants: claims)
-        return (try Self.clientLookup(from: row, now: now), Self.describe(claims, live: live))
+        return (try await clientLookup(from: row, id: id, now: now), Self.describe(claims, live: live))
     }
 
     private enum ClientAndFamily: HotQuery {

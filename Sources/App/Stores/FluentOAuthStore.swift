@@ -46,7 +46,7 @@ struct FluentOAuthStore: OAuthStore {
         guard let secret else { return try await client(id: id).map { ($0, false) } }
         guard let row = try await database.rows(ClientLookup.self, clientLookupBinds(id: id, secret: secret, now: now)).first
         else { return nil }
-        return try Self.clientLookup(from: row, now: now)
+        return try await clientLookup(from: row, id: id, now: now)
     }
 
     /// `ClientLookup`'s $1…$5.
@@ -57,14 +57,22 @@ struct FluentOAuthStore: OAuthStore {
     }
 
     /// A row of `ClientLookup` (or a statement built on it): the throttle's refusal, or the
-    /// client and its secret check.
-    static func clientLookup(from row: any SQLRow, now: Date) throws -> (client: OAuthClient, secretMatches: Bool) {
-        if let refusal = ClientAuthenticationThrottle.refusal(failures: try row.decode(column: "failures", as: Int?.self),
-                                                              windowStart: try row.decode(column: "failures_since", as: Double?.self) ?? 0,
+    /// client and its secret check. A wrong secret's answer is decided by the count that
+    /// includes it (`ThrottledClientAuthentication`); a right one while this address has
+    /// failures in its window is counted first too (`ClientAuthenticationThrottle.admit`), so
+    /// of parallel guesses none is answered "right" past the limit (SPEC §7).
+    func clientLookup(from row: any SQLRow, id: String, now: Date) async throws -> (client: OAuthClient, secretMatches: Bool) {
+        let failures = try row.decode(column: "failures", as: Int?.self)
+        if let refusal = ClientAuthenticationThrottle.refusal(failures: failures, windowStart: try row.decode(column: "failures_since", as: Double?.self) ?? 0,
                                                               now: now.timeIntervalSince1970) {
             throw refusal
         }
-        return (try client(from: row), try row.decode(column: "secret_matches", as: Bool.self))
+        let found = (client: try Self.client(from: row), secretMatches: try row.decode(column: "secret_matches", as: Bool.self))
+        if found.secretMatches, (failures ?? 0) > 0 {
+            try await ClientAuthenticationThrottle.admit(RateLimiter(database: database, now: { now }),
+                                                         bucket: ClientAuthenticationThrottle.bucket(clientID: id, address: clientAddress))
+        }
+        return found
     }
 
     private static let clientColumns = ["id", "name", "confidential", "personal", "owner_id", "redirect_uris", "bot_user_id",
