@@ -112,6 +112,7 @@ struct HardeningIIThrottleTests {
                 try await ClientAuthenticationThrottle.admit(RateLimiter(database: app.db), bucket: bucket)
             }
             #expect(try await hits() == ClientAuthenticationThrottle.rule.limit)
+            #expect(try await client.token(["grant_type": "client_credentials"]).status == .tooManyRequests)
         }
     }
 

@@ -69,8 +69,13 @@ struct FluentOAuthStore: OAuthStore {
         }
         let found = (client: try Self.client(from: row), secretMatches: try row.decode(column: "secret_matches", as: Bool.self))
         if found.secretMatches, (failures ?? 0) > 0 {
-            try await ClientAuthenticationThrottle.admit(RateLimiter(database: database, now: { now }),
-                                                         bucket: ClientAuthenticationThrottle.bucket(clientID: id, address: clientAddress))
+            do {
+                try await ClientAuthenticationThrottle.admit(RateLimiter(database: database, now: { now }),
+                                                             bucket: ClientAuthenticationThrottle.bucket(clientID: id, address: clientAddress))
+            } catch let refused as RateLimited {
+                try await SecurityEvents(database: database).record(.clientAuthenticationThrottled, clientID: id, address: clientAddress)
+                throw refused
+            }
         }
         return found
     }

@@ -14,6 +14,8 @@ struct SecurityEvents: Sendable {
         case signInFailure = "sign_in.failure"
         case signInThrottled = "sign_in.throttled"
         case clientAuthenticationFailure = "client_authentication.failure"
+        /// A right secret refused: its address's failures filled the window (SPEC §7).
+        case clientAuthenticationThrottled = "client_authentication.throttled"
         case refreshTokenReuse = "refresh_token.reuse"
         case codeReuse = "authorization_code.reuse"
         case secretReset = "client_secret.reset"
