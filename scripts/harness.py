@@ -1,6 +1,8 @@
 """Shared pieces of Gatehouse's operational scripts (multi-instance, fault, concurrency, soak, stress,
-abuse, bench): a throwaway PostgreSQL, Gatehouse processes, and a browser-like client that
-signs up, creates applications and walks the consent screen the way a person would.
+abuse, bench, the relying parties): a throwaway PostgreSQL, Gatehouse processes, and a browser-like
+client that signs up, creates applications and walks the consent screen the way a person would —
+and, for relying parties that are whole programs (scripts/rp_apache.py, scripts/rp_oidc_agent.py),
+browses across them and Gatehouse as one browser would (`Person.browse`).
 
 Only the standard library and `requests` (pip install requests). Traffic goes to loopback only.
 """
@@ -17,7 +19,8 @@ import sys
 import tempfile
 import threading
 import time
-from urllib.parse import parse_qs, urlencode, urlparse
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import requests
 
@@ -233,6 +236,7 @@ class Person:
         # Every call has a client timeout, so a server that stops answering fails a script
         # instead of hanging it.
         self.timeout = timeout
+        self._personal = None  # (client_id, client_secret) of the personal client, once created
 
     def register(self):
         page = self.http.get(f"{self.base}/register", timeout=self.timeout)
@@ -292,6 +296,209 @@ class Person:
         form = approval(page.text)
         form["decision"] = decision
         return self.http.post(f"{self.base}/oauth2/authorize", data=form, allow_redirects=False, timeout=self.timeout)
+
+    def api_token(self, scope):
+        """A Bearer token of this person for the REST API (and as an initial access token for
+        dynamic registration, SPEC §10): their personal client's password grant (SPEC §5.4),
+        the personal client created on first use."""
+        if self._personal is None:
+            self._personal = self.personal_client()
+        return password_token(self.base, self, *self._personal, scope=scope)
+
+    def identity(self, token):
+        """GET /api/v1/users/@me (scope identify; email with the email scope): who Gatehouse
+        says this person is — the values an OpenID Connect relying party must show."""
+        res = requests.get(f"{self.base}/api/v1/users/@me", headers=bearer(token), timeout=self.timeout)
+        assert res.status_code == 200, f"GET /api/v1/users/@me answered {res.status_code}"
+        return res.json()
+
+    def browse(self, url, method="GET", data=None, sign_in=True, decision="approve", max_hops=30):
+        """Opens `url` as a browser would and keeps going until a page needs someone: every
+        redirect is followed (307/308 keep the method and body), across hosts and ports with one
+        cookie jar; Gatehouse's sign-in form is filled in with this person's credentials (once,
+        and only with `sign_in`); its consent page is answered with `decision` (once; None leaves
+        it on screen); a page that submits its own form on load (a relying party's form-POSTed
+        authorization request, OpenID Connect Core §3.1.2.1) is submitted as its script would.
+        Returns a Visit: the last answer and every step, so that a check can say where it went."""
+        steps, signed_in, decided = [], False, False
+        for _ in range(max_hops):
+            if method == "GET" and data:
+                url, data = add_query(url, data), None
+            host = urlparse(url).hostname or ""
+            if not (host.startswith("127.") or host in ("localhost", "::1")):
+                # Traffic stays on loopback, whatever a page redirects to.
+                raise RuntimeError(f"refusing to leave loopback for {host!r} after {' → '.join(map(str, steps[-3:]))}")
+            res = self.http.request(method, url, data=data, allow_redirects=False, timeout=self.timeout)
+            step = Step(method, url, res.status_code)
+            steps.append(step)
+            target = res.headers.get("Location")
+            if res.status_code in (301, 302, 303, 307, 308) and target:
+                if res.status_code not in (307, 308):
+                    method, data = "GET", None
+                url = urljoin(url, target)
+                continue
+            page = res.text if "html" in res.headers.get("Content-Type", "") else ""
+            forms = html_forms(page)
+            on_gatehouse = url.startswith(self.base + "/")
+            login = [f for f in forms if urlparse(f.action).path == "/login" and "password" in f.fields]
+            consent = [f for f in forms if "decision" in f.buttons]
+            if on_gatehouse and login and sign_in and not signed_in:
+                method, url, data = login[0].submission(url, username=self.username, password=PASSWORD)
+                step.did, signed_in = "sign-in", True
+            elif on_gatehouse and consent and decision and not decided:
+                method, url, data = consent[0].submission(url, decision=decision)
+                step.did, decided = f"consent: {decision}", True
+            elif len(forms) == 1 and submits_on_load(page):
+                method, url, data = forms[0].submission(url)
+                step.did = "auto-submit"
+            else:
+                return Visit(res, url, steps)
+        raise RuntimeError(f"still redirecting after {max_hops} steps: {' → '.join(map(str, steps[-6:]))}")
+
+    def approve_device(self, user_code, decision="approve"):
+        """RFC 8628 §3.3 as a person does it (SPEC §9): /device, type the code, then the consent
+        page's `decision`. Returns the answer to the decision (the "Device connected" page)."""
+        page = self.http.get(f"{self.base}/device", timeout=self.timeout)
+        entry = [f for f in html_forms(page.text) if "user_code" in f.fields]
+        assert page.status_code == 200 and entry, f"/device answered {page.status_code} without its form"
+        method, url, data = entry[0].submission(page.url, user_code=user_code)
+        review = self.http.request(method, url, data=data, timeout=self.timeout)
+        consent = [f for f in html_forms(review.text) if "decision" in f.buttons]
+        assert consent, f"/device showed no consent page for the code ({review.status_code})"
+        method, url, data = consent[0].submission(review.url, decision=decision)
+        return self.http.request(method, url, data=data, timeout=self.timeout)
+
+
+class Step:
+    """One request of Person.browse: what was asked, what came back, and what the browser did
+    on that page (`did`: sign-in, consent: …, auto-submit). Printed without query strings:
+    they carry codes and tokens."""
+
+    def __init__(self, method, url, status):
+        self.method, self.url, self.status, self.did = method, url, status, None
+
+    def __str__(self):
+        parts = urlparse(self.url)
+        return f"{self.method} {parts.netloc}{parts.path} {self.status}" + (f" [{self.did}]" if self.did else "")
+
+
+class Visit:
+    """Where Person.browse stopped: `response` (the last answer), `url` (its address) and
+    `steps` (every request on the way)."""
+
+    def __init__(self, response, url, steps):
+        self.response, self.url, self.steps = response, url, steps
+
+    def route(self):
+        return " → ".join(map(str, self.steps))
+
+
+class Form:
+    """An HTML form as a browser submits it: `fields` (name → value of its inputs, the values as
+    the page set them) and `buttons` (name → value of its named submit buttons)."""
+
+    def __init__(self, action, method):
+        self.action, self.method = action, method
+        self.fields, self.buttons = {}, {}
+
+    def submission(self, page_url, **values):
+        """(method, url, data) of submitting this form from `page_url` with `values` typed in or
+        a button of that name pressed."""
+        data = dict(self.fields)
+        data.update(values)
+        return self.method.upper(), urljoin(page_url, self.action or page_url), data
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms, self.open = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}  # values come unescaped
+        if tag == "form":
+            self.open = Form(attributes.get("action", ""), attributes.get("method", "get").lower() or "get")
+            self.forms.append(self.open)
+        elif self.open is not None and tag in ("input", "button") and attributes.get("name"):
+            kind = attributes.get("type", "submit" if tag == "button" else "text").lower()
+            if kind in ("submit", "image"):
+                self.open.buttons[attributes["name"]] = attributes.get("value", "")
+            elif kind not in ("checkbox", "radio") or "checked" in attributes:
+                self.open.fields[attributes["name"]] = attributes.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.open = None
+
+
+def html_forms(page):
+    """The forms of an HTML page, in order (Form)."""
+    parser = _FormParser()
+    parser.feed(page or "")
+    return parser.forms
+
+
+def submits_on_load(page):
+    """Does the page post its form by script as soon as it loads (a relying party's form-POSTed
+    authorization request: `<body onload=…>` with a script calling `.submit()`)?"""
+    return bool(re.search(r"<body[^>]*\bonload=", page or "", re.I)) and ".submit()" in page
+
+
+def add_query(url, params):
+    """`url` with `params` added to its query string."""
+    return url + ("&" if urlparse(url).query else "?") + urlencode(params)
+
+
+def location(response):
+    return response.headers.get("Location", "")
+
+
+def json_of(response):
+    """The JSON body of an answer, or {} when it is not JSON."""
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        return {}
+
+
+def patch_application(base, token, client_id, timeout=30, **fields):
+    """PATCH /api/v1/oauth2/applications/{id} with `fields` at its current version (SPEC §3.2);
+    returns the PATCH's answer."""
+    url = f"{base}/api/v1/oauth2/applications/{client_id}"
+    current = requests.get(url, headers=bearer(token), timeout=timeout)
+    assert current.status_code == 200, f"GET application answered {current.status_code}"
+    return requests.patch(url, headers=bearer(token), json={"version": current.json()["version"], **fields},
+                          timeout=timeout)
+
+
+def stops_with_this_process():
+    """A preexec_fn for a program a script starts and must not leave behind (Apache, oidc-agent):
+    Linux sends it SIGTERM when the script dies, however it dies (a CI time-out's SIGKILL
+    included), so nothing is left listening on loopback."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec():
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    return preexec
+
+
+def exit_on_sigterm():
+    """SIGTERM (a time-out's first signal) ends the script through its `finally` blocks, which
+    stop what it started, instead of at once."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def metric(base, name, **labels):
+    """The value of one counter on GET /metrics (0 when absent), e.g.
+    metric(base, "gatehouse_tokens_issued_total", grant_type="refresh_token")."""
+    series = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+    for line in requests.get(f"{base}/metrics", timeout=30).text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
 
 def approval(consent_html):

@@ -60,10 +60,14 @@ func routes(_ app: Application) throws {
     let registration = RegistrationController()
     pages.get("register", use: registration.new)
     pages.post("register", use: registration.create)
+    // SPEC §5.1: GET and form-POSTed authorization requests alike; a POST carrying `decision` is
+    // the consent form's (CSRF-checked), one carrying `sudo_request` the sudo prompt's answer.
     let authorize = AuthorizeController()
+    let consent = browser.grouped(CSRFMiddleware(onlyFormsWith: ["decision", SudoMode.tokenField]),
+                                  RequireSudoMiddleware.answering(.approveConsent))
     for path: [PathComponent] in [["oauth2", "authorize"], ["oauth", "authorize"], ["auth", "oauth2", "authorize"]] {  // seeds' aliases
         pages.get(path, use: authorize.show)
-        pages.grouped(RequireSudoMiddleware.answering(.approveConsent)).post(path, use: authorize.decide)
+        consent.post(path, use: authorize.post)
     }
     // RP-initiated logout: relying parties POST here without our CSRF token; the controller
     // checks it on its own confirmation form.

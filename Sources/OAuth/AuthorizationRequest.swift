@@ -65,15 +65,23 @@ public struct AuthorizationRequest: Sendable, Equatable {
             .redirect(OAuthError(code, description), redirectURI: redirectURI, state: state)
         }
 
-        // seeds/000 (Fluxtream) sends no response_type at all; `code` is the only type we
-        // serve, so its absence means `code`.
-        let responseType = parameters["response_type"].flatMap { $0.isEmpty ? nil : $0 } ?? "code"
-        guard responseType == "code" else {
-            throw fail(.unsupportedResponseType, "Only response_type=code is supported.")
-        }
-
         let scopes: ScopeSet
         do { scopes = try ScopeSet.parse(parameters["scope"]) } catch { throw fail(.invalidScope, error.description) }
+        // seeds/000 (Fluxtream) sends no response_type at all; `code` is the only type we
+        // serve, so in plain OAuth its absence means `code`. OpenID Connect Core §3.1.2.1 makes it
+        // REQUIRED: an OpenID request without one is refused (SPEC §5.1).
+        let sentResponseType = parameters["response_type"].flatMap { $0.isEmpty ? nil : $0 }
+        if sentResponseType == nil, scopes.scopes.contains(.openid) {
+            throw fail(.invalidRequest, "response_type is required in an OpenID Connect request.")
+        }
+        guard (sentResponseType ?? "code") == "code" else {
+            throw fail(.unsupportedResponseType, "Only response_type=code is supported.")
+        }
+        // SPEC §10: a registered client uses only the response types it registered.
+        guard client.policy.allowsResponseType("code") else {
+            throw fail(.unsupportedResponseType, "This client did not register response_type=code.")
+        }
+        guard client.policy.allowsScopes(scopes) else { throw fail(.invalidScope, "This client registered a narrower scope.") }
         if scopes.scopes.contains(.admin) {
             throw fail(.invalidScope, "The admin scope is only granted to administrators' personal clients.")
         }

@@ -45,6 +45,10 @@ extension TokenEndpoint {
             guard credentials.secret != nil, found.secretMatches else {
                 throw OAuthError(.invalidClient, "Client authentication failed.")
             }
+            // SPEC §10: the method it registered, and no other.
+            guard client.policy.allowsAuthentication(basic: credentials.usedBasic) else {
+                throw OAuthError(.invalidClient, "This client registered another token_endpoint_auth_method.")
+            }
         } else if credentials.secret != nil {
             throw OAuthError(.invalidClient, "This is a public client: it has no secret.")
         }

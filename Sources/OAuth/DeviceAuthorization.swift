@@ -84,6 +84,7 @@ extension TokenEndpoint {
     public func authorizeDevice(for client: OAuthClient, scope: String?, verificationURI: String) async throws -> DeviceAuthorizationResponse {
         try DeviceAuthorization.allow(client)
         let scopes = try DeviceAuthorization.scopes(scope)
+        guard client.policy.allowsScopes(scopes) else { throw OAuthError(.invalidScope, "This client registered a narrower scope.") }
         // A user code already held by another device authorization is drawn again; at 2^34.6
         // codes a second collision in a row means something else is wrong.
         for _ in 0..<3 {

@@ -19,10 +19,13 @@ public struct OAuthClient: Sendable, Equatable {
     public let postLogoutRedirectURIs: [String]
     /// RFC 8628: the application opted in to the device authorization grant (SPEC §9).
     public let deviceFlow: Bool
+    /// What it may do beyond its kind (SPEC §10: a registered client, what it registered).
+    public let policy: ClientPolicy
 
     public init(id: String, name: String, confidential: Bool, personal: Bool, ownerID: String, redirectURIs: [String],
                 hasBot: Bool = false, botPublic: Bool = false, botRequireCodeGrant: Bool = false,
-                idTokenAlgorithm: IDTokenAlgorithm = .rs256, postLogoutRedirectURIs: [String] = [], deviceFlow: Bool = false) {
+                idTokenAlgorithm: IDTokenAlgorithm = .rs256, postLogoutRedirectURIs: [String] = [], deviceFlow: Bool = false,
+                policy: ClientPolicy = .unrestricted) {
         self.id = id
         self.name = name
         self.confidential = confidential
@@ -35,7 +38,17 @@ public struct OAuthClient: Sendable, Equatable {
         self.idTokenAlgorithm = idTokenAlgorithm
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.deviceFlow = deviceFlow
+        self.policy = policy
     }
+}
+
+/// How an exchange of a code ended (`OAuthStore.exchangeCode`).
+public enum CodeExchange: Sendable {
+    case issued(TokenResponse)
+    /// Another request used the code first: a reuse (RFC 6749 §4.1.2).
+    case usedMeanwhile
+    /// The user revoked the authorization the code rests on (SPEC §5.1, §6): no reuse.
+    case authorizationRevoked
 }
 
 /// A user as the protocol sees it.
@@ -176,10 +189,11 @@ public protocol OAuthStore: Sendable {
     func lookUpCode(_ code: String) async throws -> CodeLookup
     /// Marks the code used, whatever happens next (SPEC §5.2: a failed attempt uses it up).
     func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption
-    /// Uses the code up and issues its grant's family and refresh token in one atomic write;
-    /// nil when another request used it first. One statement where the database allows it:
-    /// the code's row lock orders it against a concurrent reuse's revocation.
-    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> TokenResponse?
+    /// Uses the code up and issues its grant's family and refresh token in one atomic write,
+    /// only while the authorization it rests on is live (SPEC §5.1). One statement where the
+    /// database allows it: the code's row lock orders it against a concurrent reuse's
+    /// revocation, the authorization's against the user's.
+    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> CodeExchange
     /// RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
     func revokeTokens(issuedFromCode code: String) async throws
     /// The scope `clientID`'s refresh token carries, read without using it: a narrowing refresh

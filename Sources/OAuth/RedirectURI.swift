@@ -12,7 +12,6 @@ public enum RedirectURI {
         case hasFragment = "HAS_FRAGMENT"
         case forbiddenScheme = "FORBIDDEN_SCHEME"
         case insecureScheme = "INSECURE_SCHEME"
-        case privateSchemeRequiresPublicClient = "PRIVATE_SCHEME_REQUIRES_PUBLIC_CLIENT"
         case hasWhitespace = "HAS_WHITESPACE"
         case invalidCharacter = "INVALID_CHARACTER"
         case tooMany = "TOO_MANY"
@@ -26,7 +25,6 @@ public enum RedirectURI {
             case .hasFragment: return "A redirect URI cannot contain a fragment (#…) (RFC 6749 §3.1.2)."
             case .forbiddenScheme: return "javascript:, data: and vbscript: URIs are not allowed."
             case .insecureScheme: return "Use https, or http only for localhost, 127.0.0.1 or [::1]."
-            case .privateSchemeRequiresPublicClient: return "Custom schemes (com.example.app:/cb) are for public clients only."
             case .hasWhitespace: return "A redirect URI cannot contain spaces or control characters."
             case .invalidCharacter: return "A redirect URI can only use the characters of RFC 3986: percent-encode quotes, <, >, \\, ^, `, {, | and }."
             case .tooMany: return "At most \(RedirectURI.maxCount) redirect URIs."
@@ -35,9 +33,10 @@ public enum RedirectURI {
         }
     }
 
-    /// Checks one URI for registration. `confidential` is the client type (RFC 6749 §2.1):
-    /// private-use schemes are for native public clients only (RFC 8252 §7.1).
-    public static func validate(_ uri: String, confidential: Bool) -> Problem? {
+    /// Checks one URI for registration (SPEC §3.1). Private-use schemes (RFC 8252 §7.1) are
+    /// allowed to confidential clients too, as oidc-agent registers one: their secret and PKCE
+    /// still guard the exchange.
+    public static func validate(_ uri: String) -> Problem? {
         if uri.isEmpty { return .empty }
         if uri.count > maxLength { return .tooLong }
         if uri == outOfBand { return nil }
@@ -57,8 +56,7 @@ public enum RedirectURI {
             return parts.isLoopback ? nil : .insecureScheme
         default:
             // RFC 8252 §7.1: private-use URI schemes use reverse domain names, e.g. com.example.app:/cb
-            guard parts.scheme.contains(".") else { return .insecureScheme }
-            return confidential ? .privateSchemeRequiresPublicClient : nil
+            return parts.scheme.contains(".") ? nil : .insecureScheme
         }
     }
 
@@ -72,12 +70,12 @@ public enum RedirectURI {
     private static let allowedPunctuation = Set("-._~:/?#[]@!$&'()*+,;=%".unicodeScalars)
 
     /// Checks a whole list: each URI, the count, and duplicates. Returns problems by index.
-    public static func validateList(_ uris: [String], confidential: Bool) -> [(index: Int, problem: Problem)] {
+    public static func validateList(_ uris: [String]) -> [(index: Int, problem: Problem)] {
         var problems: [(Int, Problem)] = []
         if uris.count > maxCount { problems.append((maxCount, .tooMany)) }
         var seen = Set<String>()
         for (index, uri) in uris.enumerated() {
-            if let problem = validate(uri, confidential: confidential) {
+            if let problem = validate(uri) {
                 problems.append((index, problem))
             } else if !seen.insert(uri).inserted {
                 problems.append((index, .duplicate))

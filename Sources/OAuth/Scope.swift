@@ -1,4 +1,5 @@
-/// The scopes Gatehouse knows (SPEC §4). Anything else is `invalid_scope` (RFC 6749 §3.3).
+/// The scopes Gatehouse knows (SPEC §4). Anything else is `invalid_scope` (RFC 6749 §3.3),
+/// except in an OpenID Connect request, where it is ignored (`ScopeSet.parse`).
 public enum Scope: String, CaseIterable, Sendable, Comparable, Codable {
     case identify
     case email
@@ -11,6 +12,10 @@ public enum Scope: String, CaseIterable, Sendable, Comparable, Codable {
     case openid
     /// OpenID Connect Core §5.4: `preferred_username`, `name`, `updated_at`.
     case profile
+    /// OpenID Connect Core §11: a refresh token for use while the user is away. Gatehouse always
+    /// asks consent and issues refresh tokens to clients that may refresh, so it is granted
+    /// with them (oidc-agent asks for it and cannot work without it).
+    case offlineAccess = "offline_access"
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -33,6 +38,7 @@ public enum Scope: String, CaseIterable, Sendable, Comparable, Codable {
         case .admin: return "Administer Gatehouse (administrators only)"
         case .openid: return "Sign you in with your Gatehouse account (it learns your user id)"
         case .profile: return "Know your username and when you last changed your profile"
+        case .offlineAccess: return "Stay connected when you are not using it"
         }
     }
 }
@@ -44,12 +50,18 @@ public struct ScopeSet: Equatable, Hashable, Sendable, CustomStringConvertible {
     public init(_ scopes: some Sequence<Scope>) { self.scopes = Set(scopes) }
 
     /// Parses `scope`. RFC 6749 §3.3: scope-tokens are separated by single spaces; we also
-    /// tolerate repeated spaces, as Doorkeeper does. Unknown tokens are `invalid_scope`.
+    /// tolerate repeated spaces, as Doorkeeper does. Unknown tokens are `invalid_scope`, except
+    /// when the scope holds `openid`: OpenID Connect Core §3.1.2.1 "Scope values used that are
+    /// not understood by an implementation SHOULD be ignored" (SPEC §4); the granted scope,
+    /// which the token response states, then lacks them.
     public static func parse(_ raw: String?) throws(OAuthError) -> ScopeSet {
         guard let raw else { return ScopeSet([]) }
+        let tokens = raw.split(separator: " ", omittingEmptySubsequences: true)
+        let openID = tokens.contains(Substring(Scope.openid.rawValue))
         var result = Set<Scope>()
-        for token in raw.split(separator: " ", omittingEmptySubsequences: true) {
+        for token in tokens {
             guard let scope = Scope(rawValue: String(token)) else {
+                if openID { continue }
                 throw OAuthError(.invalidScope, "Unknown scope: \(token.prefix(64))")
             }
             result.insert(scope)

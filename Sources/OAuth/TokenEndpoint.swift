@@ -24,6 +24,10 @@ public struct TokenEndpoint: Sendable {
 
     /// The grant, for a client already authenticated.
     public func handle(_ request: TokenRequest, for client: OAuthClient) async throws -> TokenResponse {
+        // SPEC §10 (RFC 7591 §2): a registered client uses only the grants it registered.
+        guard client.policy.allowsGrantType(request.grantType) else {
+            throw OAuthError(.unauthorizedClient, "This client did not register the \(request.grantType) grant.")
+        }
         let now = self.now
         let issued: Issued
         switch request {

@@ -199,14 +199,8 @@ struct ApplicationServiceTests {
             })
             #expect(pub.application.confidential == false)
             #expect(try await ClientSecret.query(on: app.db).count() == 0)
-            // A private-use scheme cannot stay on a confidential client.
-            await #expect(throws: ApplicationService.Failure.self) {
-                try await service.update(id, expectedVersion: 2, changes { $0.confidential = true })
-            }
-            let conf = try await service.update(id, expectedVersion: 2, changes {
-                $0.confidential = true
-                $0.redirectURIs = ["https://app.example.com/cb"]
-            })
+            // SPEC §3.1: a private-use scheme may stay on a confidential client (oidc-agent's do).
+            let conf = try await service.update(id, expectedVersion: 2, changes { $0.confidential = true })
             #expect(conf.clientSecret != nil)
             #expect(try await ClientSecret.query(on: app.db).count() == 1)
         }

@@ -79,7 +79,7 @@ struct ClientRegistrationTests {
         (#"{"redirect_uris": ["https://rp.example/cb"], "grant_types": ["implicit"], "response_types": ["token"]}"#, "invalid_client_metadata"),
         (#"{"grant_types": ["client_credentials"], "response_types": ["code"]}"#, "invalid_client_metadata"),
         (#"{"grant_types": ["client_credentials"], "token_endpoint_auth_method": "none"}"#, "invalid_client_metadata"),
-        (#"{"redirect_uris": ["https://rp.example/cb"], "scope": "openid calendar"}"#, "invalid_client_metadata"),
+        (#"{"redirect_uris": ["https://rp.example/cb"], "scope": "identify calendar"}"#, "invalid_client_metadata"),
         (#"{"redirect_uris": ["https://rp.example/cb"], "scope": "admin"}"#, "invalid_client_metadata"),
         (#"{"redirect_uris": "https://rp.example/cb"}"#, "invalid_client_metadata"),
         (#"{"redirect_uris": ["https://rp.example/cb"], "client_name": "nul\u0000byte"}"#, "invalid_client_metadata"),

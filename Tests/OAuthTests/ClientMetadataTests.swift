@@ -70,25 +70,46 @@ struct ClientMetadataTests {
         #expect(refusal(#"{"redirect_uris": ["https://rp.example/cb"], "token_endpoint_auth_method": "\#(method)"}"#) == refused)
     }
 
-    @Test("grant_types: only what Gatehouse serves registered clients", arguments: [
-        (#"["authorization_code", "refresh_token"]"#, nil), (#"["client_credentials"]"#, nil),
-        (#"["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]"#, nil),
-        (#"["password"]"#, OAuthError.Code.invalidClientMetadata), (#"["implicit"]"#, .invalidClientMetadata),
-        (#"["urn:ietf:params:oauth:grant-type:jwt-bearer"]"#, .invalidClientMetadata),
-    ])
-    func grantTypes(grants: String, refused: OAuthError.Code?) {
-        #expect(refusal(#"{"redirect_uris": ["https://rp.example/cb"], "grant_types": \#(grants)}"#) == refused)
+    @Test("grant_types: what Gatehouse does not serve registered clients is dropped; only a list left empty is refused", arguments: [
+        (#"["authorization_code", "refresh_token"]"#, ["authorization_code", "refresh_token"]), (#"["client_credentials"]"#, ["client_credentials"]),
+        (#"["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]"#, ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]),
+        (#"["authorization_code", "implicit", "refresh_token"]"#, ["authorization_code", "refresh_token"]),  // mod_auth_openidc's default
+        (#"["authorization_code", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"]"#, ["authorization_code"]),
+        (#"["password"]"#, nil), (#"["implicit"]"#, nil), (#"["urn:ietf:params:oauth:grant-type:jwt-bearer"]"#, nil),
+    ] as [(String, [String]?)])
+    func grantTypes(grants: String, registered: [String]?) {
+        // Response types as mod_auth_openidc sends them, where they go with the code grant.
+        let responses = grants.contains("authorization_code") ? #", "response_types": ["code", "id_token", "code id_token"]"# : ""
+        let json = #"{"redirect_uris": ["https://rp.example/cb"], "grant_types": \#(grants)\#(responses)}"#
+        if let registered {
+            #expect((try? validate(json))?.grantTypes.map(\.rawValue) == registered)
+        } else {
+            #expect(refusal(json) == .invalidClientMetadata)
+        }
     }
 
-    @Test("RFC 7591 §2.1: grant and response types agree; response types other than code are refused", arguments: [
+    @Test("RFC 7591 §2.1: grant and response types agree; response types other than code are dropped", arguments: [
         (#""grant_types": ["client_credentials"], "response_types": ["code"]"#, OAuthError.Code.invalidClientMetadata),
-        (#""response_types": ["token"]"#, .invalidClientMetadata),
+        (#""response_types": ["token"]"#, .invalidClientMetadata),  // nothing usable left for the code grant
         (#""response_types": ["code id_token"]"#, .invalidClientMetadata),
-        (#""grant_types": ["authorization_code", "implicit"], "response_types": ["code", "token"]"#, .invalidClientMetadata),
+        (#""grant_types": ["authorization_code", "implicit"], "response_types": ["code", "token"]"#, nil),
         (#""grant_types": ["authorization_code"], "response_types": ["code", "code"]"#, nil),
     ])
     func consistency(fields: String, refused: OAuthError.Code?) {
         #expect(refusal(#"{"redirect_uris": ["https://rp.example/cb"], \#(fields)}"#) == refused)
+    }
+
+    @Test("oidc-agent's registration is accepted as it is: web, http://localhost, a private-use scheme, offline_access")
+    func oidcAgent() throws {
+        let metadata = try validate(#"""
+            {"application_type": "web", "client_name": "oidc-agent:test", "token_endpoint_auth_method": "client_secret_basic",
+             "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "password"],
+             "response_types": ["code"], "scope": "openid profile email offline_access",
+             "redirect_uris": ["http://localhost:4242", "http://localhost:8080", "edu.kit.data.oidc-agent:/redirect"]}
+            """#)
+        #expect(metadata.grantTypes == [.authorizationCode, .refreshToken, .deviceCode])
+        #expect(metadata.scope == ScopeSet([.openid, .profile, .email, .offlineAccess]))
+        #expect(metadata.redirectURIs.count == 3 && metadata.isConfidential)
     }
 
     @Test("A client without the code grant has no response types by default")
@@ -110,7 +131,8 @@ struct ClientMetadataTests {
 
     @Test("scope: the SPEC §4 scopes, never admin", arguments: [
         ("openid profile email", nil), ("identify applications.read bot", nil),
-        ("openid calendar", OAuthError.Code.invalidClientMetadata), ("admin", .invalidClientMetadata), ("IDENTIFY", .invalidClientMetadata),
+        ("openid calendar offline_access", nil),  // SPEC §4: with openid, unknown values are dropped
+        ("identify calendar", OAuthError.Code.invalidClientMetadata), ("admin", .invalidClientMetadata), ("IDENTIFY", .invalidClientMetadata),
     ])
     func scopes(scope: String, refused: OAuthError.Code?) {
         #expect(refusal(#"{"redirect_uris": ["https://rp.example/cb"], "scope": "\#(scope)"}"#) == refused)

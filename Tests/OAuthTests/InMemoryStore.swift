@@ -97,11 +97,11 @@ actor InMemoryStore: OAuthStore {
     }
 
     /// One atomic write, as the database's: the failure injection leaves the code unused.
-    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> TokenResponse? {
-        guard let entry = codes[code], !entry.used else { return nil }
+    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> CodeExchange {
+        guard let entry = codes[code], !entry.used else { return .usedMeanwhile }
         let response = try issue(grant, refreshable: true, family: nil, code: code)
         codes[code] = (entry.record, true)
-        return response
+        return .issued(response)
     }
 
     func refreshTokenScope(_ token: String, clientID: String) async throws -> ScopeSet? {

@@ -138,27 +138,6 @@ struct OpenIDConnectTests {
         #expect(await signer.last?.auth_time == Int(Sample.now.timeIntervalSince1970))
     }
 
-    @Test("§3.1.2.1 prompt=login and max_age: who must sign in again", arguments: [
-        // (prompt, max_age, signed in seconds ago, sent to sign in seconds ago (nil: not yet), must sign in)
-        ("", nil, 100_000, nil, false),
-        ("login", nil, 5, nil, true),
-        ("login", nil, 5, 10, false),   // signed in after being sent: done
-        ("login", nil, 20, 10, true),   // the sign-in predates the request
-        ("", "60", 30, nil, false),
-        ("", "60", 90, nil, true),
-        ("", "0", 1, nil, true),
-        ("", "0", 1, 2, false),         // max_age=0 cannot loop
-        ("consent", "3600", 7200, nil, true),
-    ] as [(String, String?, Int, Int?, Bool)])
-    func freshness(prompt: String, maxAge: String?, signedInAgo: Int, sentAgo: Int?, expected: Bool) throws {
-        var parameters = ["prompt": prompt]
-        if let maxAge { parameters["max_age"] = maxAge }
-        let openID = try OpenIDParameters.parse(parameters)
-        let now = Sample.now
-        #expect(openID.requiresSignIn(authTime: now.addingTimeInterval(-TimeInterval(signedInAgo)),
-                                      reauthenticatedAfter: sentAgo.map { now.addingTimeInterval(-TimeInterval($0)) }, now: now) == expected)
-    }
-
     @Test("§3.1.2.1: display, ui_locales, claims_locales and acr_values are accepted and ignored")
     func ignoredParameters() throws {
         let openID = try OpenIDParameters.parse(["display": "popup", "ui_locales": "fr-CA", "claims_locales": "de", "acr_values": "urn:x",

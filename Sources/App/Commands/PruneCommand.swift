@@ -43,6 +43,7 @@ struct Pruner {
         counts.append(("signing_keys", try await delete(SigningKey.schema) { $0.where("retire_after", .lessThan, now) }))
         counts.append((SecurityEvents.table, try await SecurityEvents(database: database).prune(now: now)))
         counts.append((KnownDeviceStore.table, try await KnownDeviceStore(database: database).prune(now: now)))
+        counts.append((PendingAuthorizationStore.table, try await PendingAuthorizationStore(database: database).prune(now: now)))
         return counts
     }
 }

@@ -8,6 +8,11 @@ struct CSRFMiddleware: Middleware {
     /// Route middleware runs before Vapor collects a streamed body, so we collect it here, with
     /// the limit of the routes behind us (64 KiB for forms, more for icon uploads).
     var maxBodySize: ByteCount = "64kb"
+    /// When set, only forms carrying one of these fields are checked: `/oauth2/authorize` takes
+    /// relying parties' form-POSTed authorization requests (OpenID Connect Core §3.1.2.1: servers
+    /// MUST support them), which carry no token of ours; its consent form (`decision`) and the
+    /// sudo prompt's answer (`sudo_request`) are ours and are checked.
+    var onlyFormsWith: Set<String>? = nil
 
     /// Safe methods pass straight on; only unsafe ones pay for a task (see RequestLogMiddleware).
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
@@ -33,9 +38,9 @@ struct CSRFMiddleware: Middleware {
         }
         // Urlencoded forms (every form but the icon upload) through the form decoder the handlers
         // use: Vapor's Codable one was 2.4 % of the code flow's CPU (perf, scripts/bench).
-        let sent = request.headers.isURLEncodedForm
-            ? (try? Request.formDecode(request.body.string ?? ""))?[Self.fieldName]
-            : try? request.content.get(String.self, at: Self.fieldName)
+        let form = request.headers.isURLEncodedForm ? try? Request.formDecode(request.body.string ?? "") : nil
+        if let onlyFormsWith, !(form ?? [:]).keys.contains(where: onlyFormsWith.contains) { return }
+        let sent = form != nil ? form?[Self.fieldName] : try? request.content.get(String.self, at: Self.fieldName)
         guard let sent, try await request.sessions.csrfMatches(sent) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from Gatehouse. Go back, reload the page and try again.")
         }

@@ -16,6 +16,7 @@ enum Migrations {
         AddDeviceAuthorization(),
         AddClientRegistrations(),
         AddHardeningII(),
+        AddPendingAuthorizations(),
     ]
 
     static func register(on app: Application) {

@@ -26,15 +26,13 @@ struct ApplicationChangePlan {
             if let new, let p = ApplicationRules.policyURLProblem(new, path: field) { problems.append(p); continue }
             if new != current { set.append((field, new)); fields.append(field) }
         }
-        let confidential = changes.confidential ?? app.confidential
         change("confidential", "confidential", changes.confidential, current: app.confidential)
         for (field, new, current) in [("redirect_uris", changes.redirectURIs, app.redirectURIs),
                                       ("post_logout_redirect_uris", changes.postLogoutRedirectURIs, app.postLogoutRedirectURIs)] {
-            // A change of client type re-checks both lists (private-use schemes are public-only).
-            guard new != nil || changes.confidential != nil else { continue }
-            let uriProblems = ApplicationRules.redirectURIProblems(new ?? current, confidential: confidential, field: field)
+            guard let new else { continue }
+            let uriProblems = ApplicationRules.redirectURIProblems(new, field: field)
             problems += uriProblems
-            if uriProblems.isEmpty, let new {
+            if uriProblems.isEmpty {
                 change(field, field, ClientApplication.joinRedirectURIs(new), current: ClientApplication.joinRedirectURIs(current))
             }
         }

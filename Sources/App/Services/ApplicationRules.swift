@@ -50,8 +50,8 @@ enum ApplicationRules {
     }
 
     /// `field` is `redirect_uris` or `post_logout_redirect_uris`: both follow SPEC §3.1's rules.
-    static func redirectURIProblems(_ uris: [String], confidential: Bool, field: String = "redirect_uris") -> [FieldProblem] {
-        RedirectURI.validateList(uris, confidential: confidential).map { index, problem in
+    static func redirectURIProblems(_ uris: [String], field: String = "redirect_uris") -> [FieldProblem] {
+        RedirectURI.validateList(uris).map { index, problem in
             let uri = index < uris.count ? uris[index] : ""
             let prefix = uri.isEmpty || problem == .tooMany ? "" : "\(uri.prefix(80)): "
             return FieldProblem(path: "\(field).\(index)", code: problem.rawValue, message: prefix + problem.message)

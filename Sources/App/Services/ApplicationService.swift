@@ -84,8 +84,8 @@ struct ApplicationService: Sendable {
         var problems = more.problems
         if let p = ApplicationRules.nameProblem(name) { problems.append(p) }
         if let p = ApplicationRules.descriptionProblem(input.description) { problems.append(p) }
-        problems += ApplicationRules.redirectURIProblems(input.redirectURIs, confidential: input.confidential)
-        problems += ApplicationRules.redirectURIProblems(input.postLogoutRedirectURIs, confidential: input.confidential,
+        problems += ApplicationRules.redirectURIProblems(input.redirectURIs)
+        problems += ApplicationRules.redirectURIProblems(input.postLogoutRedirectURIs,
                                                          field: "post_logout_redirect_uris")
         if let p = ApplicationRules.idTokenAlgorithmProblem(input.idTokenSignedResponseAlg) { problems.append(p) }
         guard problems.isEmpty else { throw Failure.invalid(problems) }

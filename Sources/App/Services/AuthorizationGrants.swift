@@ -1,9 +1,14 @@
 import Fluent
+import FluentPostgresDriver
 import OAuth
 import SQLKit
 import Vapor
 
-/// Records what users approved (SPEC §5.1, §6): the `authorizations` table.
+/// Records what users approved (SPEC §5.1, §6): the `authorizations` table's writer for
+/// approvals (`AuthorizationRevocation` ends them). SPEC §5.1: an approval, or a silent
+/// `prompt=none` success, and the code it issues are one atomic write with the authorization
+/// they rest on, holding its row, so no revocation can slip between them: one statement on
+/// PostgreSQL, one transaction (which holds SQLite's write lock) on SQLite.
 struct AuthorizationGrants {
     let database: any Database
 
@@ -13,16 +18,57 @@ struct AuthorizationGrants {
         let scopes: String
     }
 
+    private var isPostgres: Bool { database is any PostgresDatabase }
+
     /// The user's live authorization of the application, if any: one prepared statement (every
-    /// consent reads it; the Fluent model's decode cost more than the query, scripts/bench).
+    /// silent request and consent reads it; the Fluent model's decode cost more than the query).
     func active(userID: UUID, applicationID: String) async throws -> Active? {
         guard let row = try await database.rows(ActiveAuthorization.self, [.uuid(userID), .text(applicationID)]).first else { return nil }
         return Active(id: try row.decode(column: "id", as: UUID.self), scopes: try row.decode(column: "scopes", as: String.self))
     }
 
-    /// Approval: the live authorization grows to cover `scopes`, or a new one starts.
+    /// The consent was approved: the live authorization grows to cover the request's scopes
+    /// (or, when there is none — a revocation may have ended it since it was read — a new one
+    /// starts), and the code is issued on it, in one atomic write. Returns the authorization.
+    func approveIssuingCode(_ code: AuthorizationCodeStore.NewCode, now: Date) async throws -> UUID {
+        let existing = try await active(userID: code.userID, applicationID: code.request.client.id)
+        let merged = existing.map { ScopeSet(ScopeSet.stored($0.scopes).scopes.union(code.request.scopes.scopes)).description }
+        if isPostgres {
+            let binds = code.binds + [.uuid(existing?.id), .text(merged), .uuid(UUID()), .date(now)]
+            let row = try await database.rows(ApproveIssuingCode.self, binds).first
+            return try row.unwrap().decode(column: "authorization_id", as: UUID.self)
+        }
+        return try await database.guardedTransaction { tx in
+            let authorization = try await AuthorizationGrants(database: tx).approve(
+                userID: code.userID, applicationID: code.request.client.id, scopes: code.request.scopes, now: now)
+            try await AuthorizationCodeStore(database: tx).insert(code, authorizationID: authorization.id)
+            return authorization.id
+        }
+    }
+
+    /// A silent success (`prompt=none`): the code is issued on `authorizationID` only while it
+    /// is live; false when a revocation ended it since it was read (then: `consent_required`).
+    func issueCode(_ code: AuthorizationCodeStore.NewCode, onLive authorizationID: UUID) async throws -> Bool {
+        if isPostgres {
+            return try await database.rows(IssueCodeOnLive.self, code.binds + [.uuid(authorizationID)]).first != nil
+        }
+        return try await database.guardedTransaction { tx in
+            guard try await (tx as! any SQLDatabase).select().column("id").from(Authorization.schema)
+                .where("id", .equal, authorizationID).where("revoked_at", .is, SQLLiteral.null).first() != nil
+            else { return false }
+            try await AuthorizationCodeStore(database: tx).insert(code, authorizationID: authorizationID)
+            return true
+        }
+    }
+
+    /// Approval inside the caller's transaction (`/device`): the live authorization, read
+    /// holding its row on PostgreSQL, grows to cover `scopes`, or a new one starts.
     func approve(userID: UUID, applicationID: String, scopes: ScopeSet, now: Date) async throws -> Active {
-        if let existing = try await active(userID: userID, applicationID: applicationID) {
+        let binds: [HotBind] = [.uuid(userID), .text(applicationID)]
+        let row = isPostgres ? try await database.rows(ActiveAuthorizationForUpdate.self, binds).first
+                             : try await database.rows(ActiveAuthorization.self, binds).first
+        if let row {
+            let existing = Active(id: try row.decode(column: "id", as: UUID.self), scopes: try row.decode(column: "scopes", as: String.self))
             let merged = ScopeSet(ScopeSet.stored(existing.scopes).scopes.union(scopes.scopes)).description
             guard merged != existing.scopes else { return existing }
             try await (database as! any SQLDatabase).update(Authorization.schema).set("scopes", to: merged)
@@ -34,10 +80,51 @@ struct AuthorizationGrants {
         return Active(id: try authorization.requireID(), scopes: authorization.scopes)
     }
 
+    private static let activeSQL = """
+        SELECT id, scopes FROM authorizations WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL
+        ORDER BY created_at DESC LIMIT 1
+        """
+
     private enum ActiveAuthorization: HotQuery {
+        static let sql = AuthorizationGrants.activeSQL
+    }
+
+    private enum ActiveAuthorizationForUpdate: HotQuery {
+        static let sql = AuthorizationGrants.activeSQL + " FOR UPDATE"
+    }
+
+    /// PostgreSQL: `$1…$11` the code (`AuthorizationCodeStore.NewCode.binds`), `$12` the
+    /// authorization read before (or NULL), `$13` its merged scopes, `$14` a new id, `$15` now.
+    /// `live` holds the row, so a revocation in progress is waited out and then seen.
+    private enum ApproveIssuingCode: HotQuery {
         static let sql = """
-            SELECT id, scopes FROM authorizations WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL
-            ORDER BY created_at DESC LIMIT 1
+            WITH live AS (
+              SELECT id FROM authorizations WHERE id = $12::uuid AND revoked_at IS NULL FOR UPDATE
+            ), grown AS (
+              UPDATE authorizations SET scopes = $13::text WHERE id IN (SELECT id FROM live) RETURNING id
+            ), started AS (
+              INSERT INTO authorizations (id, user_id, application_id, scopes, created_at)
+              SELECT $14::uuid, $3::uuid, $2::text, $6::text, $15::timestamptz WHERE NOT EXISTS (SELECT 1 FROM live)
+              RETURNING id
+            ), chosen AS (
+              SELECT id FROM grown UNION ALL SELECT id FROM started
+            )
+            \(AuthorizationCodeStore.insertSelecting(authorizationFrom: "chosen"))
             """
+    }
+
+    /// PostgreSQL: the code (`$1…$11`) on authorization `$12`, only while it is live.
+    private enum IssueCodeOnLive: HotQuery {
+        static let sql = """
+            WITH live AS (SELECT id FROM authorizations WHERE id = $12::uuid AND revoked_at IS NULL FOR SHARE)
+            \(AuthorizationCodeStore.insertSelecting(authorizationFrom: "live"))
+            """
+    }
+}
+
+private extension Optional {
+    func unwrap() throws -> Wrapped {
+        guard let value = self else { throw Abort(.internalServerError, reason: "the approval wrote no code") }
+        return value
     }
 }

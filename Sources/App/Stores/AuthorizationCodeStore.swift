@@ -18,16 +18,47 @@ struct AuthorizationCodeStore {
 
     /// A 256-bit code, stored hashed, bound to client, user, redirect URI, scopes, PKCE challenge
     /// and, for ID tokens, the sign-in and `nonce` (OpenID Connect Core §3.1.2.1); single use,
-    /// expiring after `ttl` (SPEC §5.1).
-    func issue(for request: AuthorizationRequest, userID: UUID, authorizationID: UUID, signIn: SignIn, ttl: Int, now: Date) async throws -> String {
+    /// expiring after `ttl` (SPEC §5.1). Written with the authorization it rests on
+    /// (`AuthorizationGrants`), never alone.
+    struct NewCode: Sendable {
         let code = Secrets.random256()
-        _ = try await database.rows(InsertCode.self, [
-            .text(Secrets.sha256Hex(code)), .text(request.client.id), .uuid(userID), .uuid(authorizationID), .text(request.redirectURI),
-            .bool(request.redirectURIWasSent), .text(request.scopes.description), .text(request.codeChallenge),
-            .date(now.addingTimeInterval(TimeInterval(ttl))), .text(request.isOpenID ? request.openID.nonce : nil),
-            .date(signIn.authTime), .text(signIn.sessionID),
-        ])
-        return code
+        let request: AuthorizationRequest
+        let userID: UUID
+        let signIn: SignIn
+        let expiresAt: Date
+
+        init(for request: AuthorizationRequest, userID: UUID, signIn: SignIn, ttl: Int, now: Date) {
+            self.request = request
+            self.userID = userID
+            self.signIn = signIn
+            expiresAt = now.addingTimeInterval(TimeInterval(ttl))
+        }
+
+        /// `$1…$11` of `insertSelecting`.
+        var binds: [HotBind] {
+            [.text(Secrets.sha256Hex(code)), .text(request.client.id), .uuid(userID), .text(request.redirectURI),
+             .bool(request.redirectURIWasSent), .text(request.scopes.description), .text(request.codeChallenge), .date(expiresAt),
+             .text(request.isOpenID ? request.openID.nonce : nil), .date(signIn.authTime), .text(signIn.sessionID)]
+        }
+    }
+
+    /// PostgreSQL: the code `$1…$11` on the authorization the CTE `source` names (no row there,
+    /// no code). Returns `authorization_id`.
+    static func insertSelecting(authorizationFrom source: String) -> String {
+        """
+        INSERT INTO authorization_codes (code_hash, application_id, user_id, authorization_id, redirect_uri, redirect_uri_sent,
+          scopes, code_challenge, expires_at, nonce, auth_time, sid)
+        SELECT $1::text, $2::text, $3::uuid, \(source).id, $4::text, $5::boolean, $6::text, $7::text, $8::timestamptz, $9::text,
+          $10::timestamptz, $11::text FROM \(source)
+        RETURNING authorization_id
+        """
+    }
+
+    /// SQLite, inside the transaction that checked or wrote the authorization.
+    func insert(_ code: NewCode, authorizationID: UUID) async throws {
+        var binds = code.binds
+        binds.insert(.uuid(authorizationID), at: 3)
+        _ = try await database.rows(InsertCode.self, binds)
     }
 
     /// The code and its user, in one statement, without using it up.

@@ -39,6 +39,11 @@ extension DeviceCodeStore {
         }
         return try await database.guardedTransaction { db in
             let sql = db as! any SQLDatabase
+            // SPEC §5.1: only while the authorization the approval rests on is live.
+            guard try await sql.raw("""
+                SELECT 1 AS live FROM device_codes d JOIN authorizations a ON a.id = d.authorization_id
+                WHERE d.device_code_hash = \(bind: deviceCodeHash) AND a.revoked_at IS NULL
+                """).first() != nil else { return false }
             guard let code = try await sql.update(Self.table).set("used_at", to: now)
                 .where("device_code_hash", .equal, deviceCodeHash).where("application_id", .equal, clientID)
                 .where("status", .equal, "approved").where("used_at", .is, SQLLiteral.null).where("expires_at", .greaterThan, now)
@@ -111,12 +116,17 @@ extension DeviceCodeStore {
     }
 
     /// PostgreSQL only: the code used up, its family, first refresh token and the
-    /// authorization's last use in one statement (as `TokenFamilyStore`'s `ExchangeCode`).
+    /// authorization's last use in one statement, while the authorization is live (as
+    /// `TokenFamilyStore`'s `ExchangeCode`).
     private enum ExchangeDeviceCode: HotQuery {
         static let sql = """
-            WITH code AS (
+            WITH live AS (
+              SELECT a.id FROM device_codes d JOIN authorizations a ON a.id = d.authorization_id
+              WHERE d.device_code_hash = $2 AND a.revoked_at IS NULL FOR SHARE OF a
+            ), code AS (
               UPDATE device_codes SET used_at = $1
               WHERE device_code_hash = $2 AND application_id = $3 AND status = 'approved' AND used_at IS NULL AND expires_at > $1
+                AND authorization_id IN (SELECT id FROM live)
               RETURNING \(TokenFamilyStore.usedGrantColumns)
             ), \(TokenFamilyStore.issuingFromUsedGrant(family: "$4::uuid", codeHash: "NULL", grantType: "$7::text",
                                                          refreshHash: "$5::text", refreshExpiresAt: "$6::timestamptz"))

@@ -94,12 +94,15 @@ struct DeviceCodeStore {
         try await update.run()
     }
 
-    /// Whether the code was denied (by its user, or by a revocation since it was approved):
-    /// an exchange that lost its code to a revocation answers `access_denied` (RFC 8628 §3.5).
+    /// Whether the code was denied (by its user, or by a revocation since it was approved), or
+    /// its authorization revoked: an exchange that lost its code to a revocation answers
+    /// `access_denied` (RFC 8628 §3.5).
     func wasDenied(deviceCodeHash: String, clientID: String) async throws -> Bool {
-        try await sql.select().column("status").from(Self.table)
-            .where("device_code_hash", .equal, deviceCodeHash).where("application_id", .equal, clientID)
-            .where("status", .equal, "denied").first() != nil
+        try await sql.raw("""
+            SELECT 1 AS denied FROM device_codes d LEFT JOIN authorizations a ON a.id = d.authorization_id
+            WHERE d.device_code_hash = \(bind: deviceCodeHash) AND d.application_id = \(bind: clientID)
+              AND (d.status = 'denied' OR a.revoked_at IS NOT NULL)
+            """).first() != nil
     }
 
     /// `gatehouse prune`: expired codes can no longer be decided or exchanged.

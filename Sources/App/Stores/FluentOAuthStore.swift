@@ -36,8 +36,18 @@ struct FluentOAuthStore: OAuthStore {
     }
 
     private enum ClientByID: HotQuery {
-        static let sql = "SELECT \(FluentOAuthStore.clientColumns.map { "\"\($0)\"" }.joined(separator: ", ")) FROM applications WHERE id = $1"
+        static let sql = """
+            SELECT \(FluentOAuthStore.clientSelect) FROM applications \(FluentOAuthStore.registrationJoin) WHERE applications.id = $1
+            """
     }
+
+    /// The application's columns and, for a registered client, what it registered (SPEC §10).
+    static let clientSelect = clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ") + """
+        , r.grant_types AS registered_grant_types, r.response_types AS registered_response_types,
+          r.scope AS registered_scope, r.token_endpoint_auth_method AS registered_auth_method
+        """
+    static let registrationJoin = "LEFT JOIN client_registrations r ON r.application_id = applications.id"
+
 
     /// The client, its secret check and this address's failed-authentication window in one
     /// round trip (the token, revocation and introspection endpoints' first step); the policy is
@@ -92,11 +102,11 @@ struct FluentOAuthStore: OAuthStore {
     /// with `joining`'s columns (a derived table `joined`, one row at most) beside them.
     static func clientLookupSQL(joining: String?) -> String {
         """
-        SELECT \(clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ")),
+        SELECT \(clientSelect),
           EXISTS (SELECT 1 FROM client_secrets WHERE application_id = applications.id
             AND secret_hash = $2 AND (expires_at IS NULL OR expires_at > $3)) AS secret_matches,
           rate_limits.hits AS failures, rate_limits.window_start AS failures_since\(joining == nil ? "" : ", joined.*")
-        FROM applications LEFT JOIN rate_limits ON rate_limits.bucket = $4 AND rate_limits.window_start > $5
+        FROM applications LEFT JOIN rate_limits ON rate_limits.bucket = $4 AND rate_limits.window_start > $5 \(registrationJoin)
         \(joining.map { "LEFT JOIN (\($0)) joined ON 1 = 1" } ?? "")
         WHERE applications.id = $1
         """
@@ -104,9 +114,10 @@ struct FluentOAuthStore: OAuthStore {
 
 
     private static func client(from row: any SQLRow) throws -> OAuthClient {
-        OAuthClient(
+        let confidential = try row.decode(column: "confidential", as: Bool.self), deviceFlow = try row.decode(column: "device_flow", as: Bool.self)
+        return OAuthClient(
             id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
-            confidential: try row.decode(column: "confidential", as: Bool.self), personal: try row.decode(column: "personal", as: Bool.self),
+            confidential: confidential, personal: try row.decode(column: "personal", as: Bool.self),
             ownerID: try row.decode(column: "owner_id", as: UUID.self).uuidString,
             redirectURIs: ClientApplication.splitRedirectURIs(try row.decode(column: "redirect_uris", as: String.self)),
             hasBot: try row.decode(column: "bot_user_id", as: UUID?.self) != nil,
@@ -114,7 +125,21 @@ struct FluentOAuthStore: OAuthStore {
             botRequireCodeGrant: try row.decode(column: "bot_require_code_grant", as: Bool.self),
             idTokenAlgorithm: IDTokenAlgorithm(rawValue: try row.decode(column: "id_token_signed_response_alg", as: String.self)) ?? .rs256,
             postLogoutRedirectURIs: ClientApplication.splitRedirectURIs(try row.decode(column: "post_logout_redirect_uris", as: String.self)),
-            deviceFlow: try row.decode(column: "device_flow", as: Bool.self))
+            deviceFlow: deviceFlow, policy: try policy(from: row, confidential: confidential, deviceFlow: deviceFlow))
+    }
+
+    /// SPEC §10: a registered client's metadata is enforced; other applications keep their kind's defaults.
+    private static func policy(from row: any SQLRow, confidential: Bool, deviceFlow: Bool) throws -> ClientPolicy {
+        guard let grants = try row.decode(column: "registered_grant_types", as: String?.self) else { return .unrestricted }
+        let words = { (text: String) in text.split(separator: " ").map(String.init) }
+        let metadata = ClientMetadata(
+            redirectURIs: [], clientName: "", tokenEndpointAuthMethod: TokenEndpointAuthMethod(
+                rawValue: try row.decode(column: "registered_auth_method", as: String?.self) ?? "") ?? .clientSecretBasic,
+            grantTypes: words(grants).compactMap(RegistrationGrantType.init(rawValue:)),
+            responseTypes: words(try row.decode(column: "registered_response_types", as: String?.self) ?? ""),
+            scope: try row.decode(column: "registered_scope", as: String?.self).map(ScopeSet.stored), tosURI: nil, policyURI: nil,
+            postLogoutRedirectURIs: [], idTokenSignedResponseAlg: "", contacts: [])
+        return ClientPolicy(registered: metadata, confidential: confidential, deviceFlow: deviceFlow)
     }
 
     func secretMatches(clientID: String, secret: String, now: Date) async throws -> Bool {

@@ -41,22 +41,32 @@ extension TokenFamilyStore {
         if refresh == nil { try await write(database) } else { try await database.guardedTransaction(write) }
     }
 
-    /// RFC 6749 §4.1.3: uses the code up and stores its family and first refresh token; false
-    /// when another request used the code first. The code's row lock (PostgreSQL) or the write
-    /// transaction (SQLite) orders this against `AuthorizationCodeStore.markReused`, which runs
-    /// before the reuse's family revocation, so a family created here is always seen by it.
-    func exchange(codeHash: String, family: UUID, refresh: NewRefreshToken, now: Date) async throws -> Bool {
+    enum Exchange: Sendable { case exchanged, usedMeanwhile, authorizationRevoked }
+
+    /// RFC 6749 §4.1.3: uses the code up and stores its family and first refresh token, only
+    /// while the code's authorization is live (SPEC §5.1). The code's row lock (PostgreSQL) or
+    /// the write transaction (SQLite) orders this against `AuthorizationCodeStore.markReused`,
+    /// which runs before the reuse's family revocation, so a family created here is always seen
+    /// by it; the authorization's row lock (shared here) orders it against a revocation
+    /// (`AuthorizationRevocation`), whose family revocation then sees the family too.
+    func exchange(codeHash: String, family: UUID, refresh: NewRefreshToken, now: Date) async throws -> Exchange {
         if isPostgres {
-            let rows = try await database.rows(ExchangeCode.self, [.date(now), .text(codeHash), .uuid(family), .text(refresh.hash),
-                                                                   .date(refresh.expiresAt)])
-            return try rows.first?.decode(column: "exchanged", as: Int.self) == 1
+            let row = try await database.rows(ExchangeCode.self, [.date(now), .text(codeHash), .uuid(family), .text(refresh.hash),
+                                                                  .date(refresh.expiresAt)]).first
+            if try row?.decode(column: "exchanged", as: Int.self) == 1 { return .exchanged }
+            return try row?.decode(column: "live", as: Int.self) == 0 ? .authorizationRevoked : .usedMeanwhile
         }
         return try await database.guardedTransaction { db in
             let sql = db as! any SQLDatabase
+            let live = try await sql.raw("""
+                SELECT 1 AS live FROM authorization_codes c JOIN authorizations a ON a.id = c.authorization_id
+                WHERE c.code_hash = \(bind: codeHash) AND a.revoked_at IS NULL
+                """).first()
+            guard live != nil else { return .authorizationRevoked }
             guard let code = try await sql.update("authorization_codes").set("used_at", to: now)
                 .where("code_hash", .equal, codeHash).where("used_at", .is, SQLLiteral.null)
                 .returning("application_id", "user_id", "authorization_id", "scopes", "auth_time", "sid").first()
-            else { return false }
+            else { return .usedMeanwhile }
             let clientID = try code.decode(column: "application_id", as: String.self)
             let authorizationID = try code.decode(column: "authorization_id", as: UUID.self)
             _ = try await db.rows(InsertFamily.self, [
@@ -69,7 +79,7 @@ extension TokenFamilyStore {
                                                             .text(try code.decode(column: "scopes", as: String.self)), .date(now),
                                                             .date(refresh.expiresAt)])
             try await sql.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
-            return true
+            return .exchanged
         }
     }
 
@@ -171,15 +181,20 @@ extension TokenFamilyStore {
     }
 
     /// PostgreSQL only: the code used up, its family, first refresh token and the
-    /// authorization's last use in one statement.
+    /// authorization's last use in one statement, while the authorization is live: `live` holds
+    /// its row (shared), waiting out a revocation in progress and then reading its outcome.
     private enum ExchangeCode: HotQuery {
         static let sql = """
-            WITH code AS (
-              UPDATE authorization_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL
+            WITH live AS (
+              SELECT a.id FROM authorization_codes c JOIN authorizations a ON a.id = c.authorization_id
+              WHERE c.code_hash = $2 AND a.revoked_at IS NULL FOR SHARE OF a
+            ), code AS (
+              UPDATE authorization_codes SET used_at = $1
+              WHERE code_hash = $2 AND used_at IS NULL AND authorization_id IN (SELECT id FROM live)
               RETURNING \(TokenFamilyStore.usedGrantColumns)
             ), \(TokenFamilyStore.issuingFromUsedGrant(family: "$3::uuid", codeHash: "$2", grantType: "'authorization_code'",
                                                          refreshHash: "$4::text", refreshExpiresAt: "$5::timestamptz"))
-            SELECT count(*)::int AS exchanged FROM code
+            SELECT count(*)::int AS exchanged, (SELECT count(*)::int FROM live) AS live FROM code
             """
     }
 }

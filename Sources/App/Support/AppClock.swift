@@ -35,3 +35,8 @@ extension Application {
         set { storage[ClockKey.self] = newValue }
     }
 }
+
+extension Request {
+    /// The application's clock (`AppClock`): every rule that reads the time in a request reads it here.
+    var now: Date { application.clock.now() }
+}

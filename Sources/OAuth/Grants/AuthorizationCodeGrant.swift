@@ -26,9 +26,12 @@ struct AuthorizationCodeGrant {
         let grant = Grant(clientID: client.id, userID: record.userID, authorizationID: record.authorizationID,
                           scopes: record.scopes, grantType: "authorization_code", openID: record.openID, profile: record.profile)
         // The code is used up and the tokens stored in one write; losing a race to another
-        // request presenting the same code is a reuse.
-        guard let response = try await store.exchangeCode(code, for: grant, now: now) else { throw try await reused(code) }
-        return Issued(response: response, grant: grant)
+        // request presenting the same code is a reuse, losing one to the user's revocation is not.
+        switch try await store.exchangeCode(code, for: grant, now: now) {
+        case .issued(let response): return Issued(response: response, grant: grant)
+        case .usedMeanwhile: throw try await reused(code)
+        case .authorizationRevoked: throw OAuthError(.invalidGrant, "The user revoked the authorization this code rests on.")
+        }
     }
 
     /// RFC 6749 §4.1.2: "If an authorization code is used more than once … the authorization

@@ -17,6 +17,7 @@ struct ClientCredentialsGrant {
         guard scopes.scopes.allSatisfy({ Self.allowed.contains($0) }) else {
             throw OAuthError(.invalidScope, "client_credentials tokens may carry identify, applications.read and bot.")
         }
+        guard client.policy.allowsScopes(scopes) else { throw OAuthError(.invalidScope, "This client registered a narrower scope.") }
         if scopes.scopes.contains(.bot), !client.hasBot {
             throw OAuthError(.invalidScope, "This application has no bot.")
         }

@@ -55,13 +55,4 @@ public struct OpenIDParameters: Sendable, Equatable {
                                 idTokenHint: value("id_token_hint"))
     }
 
-    /// Must the user sign in (again) before this request goes on? (§3.1.2.1 `prompt=login`,
-    /// `max_age`.) `reauthenticatedAfter` is the moment the request last sent the user to sign
-    /// in: a sign-in since then satisfies both, so a `max_age=0` cannot loop.
-    public func requiresSignIn(authTime: Date, reauthenticatedAfter: Date?, now: Date) -> Bool {
-        if let reauthenticatedAfter, authTime >= reauthenticatedAfter { return false }
-        if prompts.contains(.login) { return true }
-        if let maxAge, now.timeIntervalSince(authTime) > TimeInterval(maxAge) { return true }
-        return false
-    }
 }

@@ -92,37 +92,37 @@ public struct ClientMetadata: Equatable, Sendable {
     }
 
     /// RFC 7591 §2: "If omitted, the default behavior is that the client will use only the
-    /// authorization_code Grant Type." Repeats are dropped, the order kept.
+    /// authorization_code Grant Type." Repeats are dropped, the order kept. Grants Gatehouse
+    /// does not serve to registered clients (`implicit`: RFC 9700 §2.1.2; `password`: the
+    /// personal client's alone, SPEC §5.4; anything unknown) are dropped, not refused: RFC 7591
+    /// §3.2.1 lets the server replace values, and the answer states what was registered
+    /// (relying parties such as mod_auth_openidc register every flow they know). Only a list
+    /// left empty is refused.
     static func grantTypes(_ raw: [String]?) throws(OAuthError) -> [RegistrationGrantType] {
         guard let raw else { return [.authorizationCode] }
         var grants: [RegistrationGrantType] = []
-        for value in raw {
-            guard let grant = RegistrationGrantType(rawValue: value) else {
-                let reason = switch value {
-                case "password": "the password grant is only for a user's personal client (SPEC §5.4)"
-                case "implicit": "the implicit grant is not served (RFC 9700 §2.1.2)"
-                default: "it is not a grant Gatehouse serves to registered clients"
-                }
-                throw OAuthError(.invalidClientMetadata, "grant_types: \(value.prefix(64)) is refused: \(reason).")
-            }
-            if !grants.contains(grant) { grants.append(grant) }
+        for grant in raw.compactMap(RegistrationGrantType.init(rawValue:)) where !grants.contains(grant) { grants.append(grant) }
+        if grants.isEmpty {
+            throw OAuthError(.invalidClientMetadata, "grant_types: none of these is served; use authorization_code, refresh_token, client_credentials or the device code grant.")
         }
         return grants
     }
 
     /// RFC 7591 §2 defaults response_types to `code`; for a client without the code grant that
-    /// default would contradict §2.1, so it has none. Gatehouse serves `code` only (SPEC §5.1).
+    /// default would contradict §2.1, so it has none. Gatehouse serves `code` only (SPEC §5.1):
+    /// other values (`id_token`, `token`, `code id_token` …) are dropped like unserved grants.
     static func responseTypes(_ raw: [String]?, grants: [RegistrationGrantType]) throws(OAuthError) -> [String] {
         let usesCode = grants.contains(.authorizationCode)
         guard let raw else { return usesCode ? ["code"] : [] }
-        for value in raw where value != "code" {
-            throw OAuthError(.invalidClientMetadata, "response_types: \(value.prefix(64)) is not served; Gatehouse answers response_type code only.")
-        }
+        let served = raw.contains("code")
         // RFC 7591 §2.1: `code` goes with the authorization_code grant, and the grant with it.
-        guard usesCode else {
+        if served, !usesCode {
             throw OAuthError(.invalidClientMetadata, "response_types code needs the authorization_code grant in grant_types (RFC 7591 §2.1).")
         }
-        return ["code"]
+        if usesCode, !served {
+            throw OAuthError(.invalidClientMetadata, "response_types: none of these is served; Gatehouse answers response_type code only.")
+        }
+        return served ? ["code"] : []
     }
 
     /// RFC 7591 §2 `scope`: the SPEC §4 scopes; `admin` is only ever granted through an
