@@ -46,7 +46,8 @@ OIDC_access_token, OIDC_access_token_expires), one NAME=value a line. Then:
            and grant type it knows, implicit included: SPEC §10 drops what Gatehouse does not
            serve), and signs in as in (a). The new client is one more application of the user,
            with the Apache redirect URI; what the module stored of the answer registers
-           authorization_code and refresh_token, no implicit, response type code.
+           authorization_code and refresh_token, no implicit, response type code; and since it
+           registered refresh_token, the refresh hook of (c) works for it too.
 
 Every Apache is stopped at the end. Prints one PASS/FAIL line per check; the last line is
 `N passed, M failed` (exit 1 on any failure, Apache or the module missing included). The scratch
@@ -341,21 +342,26 @@ def code_sign_in(R, ctx):
 # --- (c) refresh through the module's refresh hook -----------------------------------------------------
 
 def code_refresh(R, ctx):
-    apache, browser, before = ctx.code, ctx.code_browser, ctx.code_page
+    refresh_through_hook(R, ctx, "c", ctx.code, ctx.code_browser, ctx.code_page)
+
+
+def refresh_through_hook(R, ctx, label, apache, browser, before):
+    """The module's refresh hook on a signed-in session: a new access token on the page, a new
+    refresh token in the session, one more refresh grant at Gatehouse, userinfo still the user."""
     info_before = json_of(browser.http.get(f"{apache.redirect_uri}?info=json", timeout=30))
-    R.check("c: the info hook (OIDCRedirectURI?info=json) shows the session's tokens",
+    R.check(f"{label}: the info hook (OIDCRedirectURI?info=json) shows the session's tokens",
             info_before.get("access_token") == before["OIDC_access_token"] and bool(info_before.get("refresh_token")),
             f"keys {sorted(info_before)}")
     grants = metric(ctx.base, REFRESH_GRANTS[0], **REFRESH_GRANTS[1])
     hook = f"{apache.redirect_uri}?" + urlencode({"refresh": apache.protected, "access_token": before["OIDC_access_token"]})
     answer = browser.http.get(hook, allow_redirects=False, timeout=30)
-    R.check("c: the refresh hook (OIDCRedirectURI?refresh=<page>&access_token=…) returns to the page without error_code",
+    R.check(f"{label}: the refresh hook (OIDCRedirectURI?refresh=<page>&access_token=…) returns to the page without error_code",
             answer.status_code == 302 and location(answer) == apache.protected,
             f"{answer.status_code} → {location(answer) or '-'}; {apache.problems(3) if location(answer) != apache.protected else ''}")
     after = page_values(browser.http.get(apache.protected, allow_redirects=False, timeout=30))
     info_after = json_of(browser.http.get(f"{apache.redirect_uri}?info=json", timeout=30))
     grants_after = metric(ctx.base, REFRESH_GRANTS[0], **REFRESH_GRANTS[1])
-    R.check("c: a new access token on the page, a new refresh token in the session, one more refresh grant at Gatehouse",
+    R.check(f"{label}: a new access token on the page, a new refresh token in the session, one more refresh grant at Gatehouse",
             after.get("OIDC_access_token") not in (None, before["OIDC_access_token"])
             and info_after.get("refresh_token") not in (None, info_before.get("refresh_token"))
             and grants_after == grants + 1,
@@ -364,7 +370,7 @@ def code_refresh(R, ctx):
             f"{grants_after:.0f}, access_token_expires {before.get('OIDC_access_token_expires')} → "
             f"{after.get('OIDC_access_token_expires')}")
     status, claims = userinfo(ctx, after.get("OIDC_access_token", "-"))
-    R.check("c: the refreshed access token answers at /oauth2/userinfo: same sub and preferred_username, and the page still shows them",
+    R.check(f"{label}: the refreshed access token answers at /oauth2/userinfo: same sub and preferred_username, and the page still shows them",
             status == 200 and claims.get("sub") == ctx.identity["id"] and claims.get("preferred_username") == ctx.person.username
             and after.get("OIDC_CLAIM_sub") == ctx.identity["id"],
             f"{status} sub={claims.get('sub')!r} preferred_username={claims.get('preferred_username')!r}")
@@ -500,7 +506,10 @@ def dcr_sign_in(R, ctx):
     R.check("e: ... and the sign-in went through Gatehouse's sign-in and consent",
             any(step.did == "sign-in" for step in visit.steps) and any(step.did == "consent: approve" for step in visit.steps),
             visit.route())
-    protected_page_checks(R, ctx, "e", apache, visit, stored.get("client_id") or "(not registered)")
+    values = protected_page_checks(R, ctx, "e", apache, visit, stored.get("client_id") or "(not registered)")
+    if values.get("OIDC_CLAIM_sub") == ctx.identity["id"]:
+        # It registered refresh_token, so it may refresh (SPEC §10 enforces what was registered).
+        refresh_through_hook(R, ctx, "e (refresh)", apache, browser, values)
 
 
 # --- main ------------------------------------------------------------------------------------

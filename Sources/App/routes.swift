@@ -105,6 +105,7 @@ func routes(_ app: Application) throws {
     app_.grouped(RequireSudoMiddleware.answering(.revealClientSecret)).post("oauth2", use: settings.oauth2)
     app_.post("redirect-uris", "remove", use: settings.removeRedirectURI)
     app_.grouped(RequireSudoMiddleware(.resetClientSecret)).post("client-secret", "reset", use: settings.resetSecret)
+    app_.post("registration-token", "revoke", use: settings.revokeRegistrationToken)
     app_.post("bot", use: settings.addBot)
     app_.post("bot", "update", use: settings.updateBot)
     // Icon uploads: 2 MiB bodies (SPEC §7), so their own CSRF check collects that much.

@@ -58,12 +58,18 @@ struct ClientRegistrationService {
                           clientSecret: nil, registrationAccessToken: token)
     }
 
-    /// The client's application and registration row, for its own registration access token only.
+    /// The client's application and registration row, for its own registration access token
+    /// only. RFC 7592 §2.1: a token presented for another client "SHOULD be revoked" — it has
+    /// leaked, or its holder probes — so it is retired before the refusal.
     private func lookUp(_ clientID: String, token: String) async throws -> (application: ClientApplication, row: ClientRegistrationStore.Row) {
-        guard clientID.count <= 32,
-              let row = try await ClientRegistrationStore(database: database).find(applicationID: clientID, tokenHash: Secrets.sha256Hex(token)),
+        let store = ClientRegistrationStore(database: database)
+        let tokenHash = Secrets.sha256Hex(token)
+        guard clientID.count <= 32, let row = try await store.find(applicationID: clientID, tokenHash: tokenHash),
               let app = try await ApplicationStore(database: database).find(clientID, ownerID: nil)
-        else { throw InvalidToken() }
+        else {
+            try await store.retireToken(hash: tokenHash, at: now())
+            throw InvalidToken()
+        }
         return (app, row)
     }
 

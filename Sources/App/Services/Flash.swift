@@ -10,6 +10,7 @@ enum Flash: String, Sendable {
     case secretReset = "secret-reset"
     case botAdded = "bot-added"
     case authorizationRevoked = "authorization-revoked"
+    case registrationTokenRevoked = "registration-token-revoked"
 
     static let cookieName = "gatehouse_flash"
 
@@ -24,6 +25,7 @@ enum Flash: String, Sendable {
         case .secretReset: return "Client secret reset."
         case .botAdded: return "Bot added."
         case .authorizationRevoked: return "Access revoked. The app's tokens stopped working."
+        case .registrationTokenRevoked: return "Registration access token revoked. The client can no longer read or change its registration."
         }
     }
 }

@@ -86,18 +86,39 @@ struct ClientRegistrationStore {
     /// ownership transfer ends the old owner's hold, as it ends their client secret (SPEC §7).
     func retireToken(applicationID: String, at date: Date) async throws {
         try await sql.update(Self.table)
-            .set("token_hash", to: SQLBind(Secrets.sha256Hex(Secrets.random256())))
+            .set("token_hash", to: SQLBind(Self.retiredHash()))
             .set("updated_at", to: SQLBind(date))
             .where("application_id", .equal, applicationID)
             .run()
     }
+
+    /// RFC 7592 §2.1: the token `hash` names, whichever client it belongs to, stops working.
+    func retireToken(hash: String, at date: Date) async throws {
+        try await sql.update(Self.table)
+            .set("token_hash", to: SQLBind(Self.retiredHash()))
+            .set("updated_at", to: SQLBind(date))
+            .where("token_hash", .equal, hash)
+            .run()
+    }
+
+    /// SPEC §10: whether `applicationID` carries a live registration access token (the console
+    /// shows it, and lets the owner revoke it).
+    func hasLiveToken(applicationID: String) async throws -> Bool {
+        try await sql.select().column("application_id").from(Self.table).where("application_id", .equal, applicationID)
+            .where("token_hash", .notLike, Self.retiredPrefix + "%").first() != nil
+    }
+
+    /// What a retired token's hash is replaced with: no token hashes to it (hashes are hex), and
+    /// the prefix tells the console the registration carries no live token.
+    private static let retiredPrefix = "retired:"
+    private static func retiredHash() -> String { retiredPrefix + Secrets.random256() }
 
     /// SPEC §10: a password change or reset ends the registration access tokens of every
     /// application the account owns.
     func retireTokens(ownerID: UUID, at date: Date) async throws {
         let owned = sql.select().column("id").from(ClientApplication.schema).where("owner_id", .equal, ownerID)
         try await sql.update(Self.table)
-            .set("token_hash", to: SQLBind(Secrets.sha256Hex(Secrets.random256())))
+            .set("token_hash", to: SQLBind(Self.retiredHash()))
             .set("updated_at", to: SQLBind(date))
             .where("application_id", .in, SQLGroupExpression(owned.query))
             .run()

@@ -133,6 +133,8 @@ struct ApplicationSettingsPage: Encodable {
     let revealedSecret: String?
     let builder: Builder
     let activity: [Activity]
+    /// SPEC §10: the application carries a live registration access token (RFC 7592).
+    var registrationToken = false
 }
 
 extension ClientApplication {

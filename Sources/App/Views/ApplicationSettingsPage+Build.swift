@@ -50,10 +50,11 @@ struct ApplicationSettingsRenderer {
                 fields: $0.fields.replacingOccurrences(of: ",", with: ", "),
                 versionBefore: $0.versionBefore, versionAfter: $0.versionAfter)
         }
-        let page = ApplicationSettingsPage(
+        var page = ApplicationSettingsPage(
             layout: try await request.layout(app.name, wide: true),
             app: .init(app), forms: forms ?? .init(app), errors: errors, conflict: conflict,
             revealedSecret: revealedSecret, builder: builder(for: app), activity: activity)
+        page.registrationToken = try await ClientRegistrationStore(database: request.database).hasLiveToken(applicationID: try app.requireID())
         let response = try await request.page("applications/show", page, status: status)
         if revealedSecret != nil {
             // The page holds a secret: make sure no cache keeps it.

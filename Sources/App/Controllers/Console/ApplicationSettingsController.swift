@@ -130,6 +130,18 @@ struct ApplicationSettingsController {
         }
     }
 
+    /// SPEC §10: the owner ends the registration access token; a version, audited.
+    func revokeRegistrationToken(req: Request) async throws -> Response {
+        let form = try req.content.decode(VersionForm.self)
+        return try await perform(req, section: "oauth2", version: form.version, flash: .registrationTokenRevoked, input: { _ in }, compare: []) { service, id, version in
+            let now = req.now
+            let retire = ApplicationService.Alongside(action: "registration_token.revoke", fields: ["registration_access_token"]) { tx, id in
+                try await ClientRegistrationStore(database: tx).retireToken(applicationID: id, at: now)
+            }
+            return try await service.update(id, expectedVersion: version, ApplicationService.Changes(), alongside: retire)
+        }
+    }
+
     func addBot(req: Request) async throws -> Response {
         let form = try req.content.decode(BotForm.self)
         return try await perform(req, section: "bot", version: form.version, flash: .botAdded, input: { forms in
