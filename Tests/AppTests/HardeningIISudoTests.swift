@@ -66,6 +66,7 @@ struct HardeningIISudoTests {
         try await withTestApp { app in
             let (browser, _, client) = try await DeviceFlow.setUp(app)
             let (device, user) = try DeviceFlow.codes(try await DeviceFlow.start(client, scope: "identify applications.write"))
+            app.config.sudoTTL = 60  // aged past it, not past the device code's 10 minutes (one clock for both)
             Sudo.age(app)
             let prompt = try await browser.decideDevice(user)
             let token = try #require(Sudo.promptToken(prompt, path: "/device"))

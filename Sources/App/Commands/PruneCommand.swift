@@ -11,7 +11,7 @@ struct PruneCommand: AsyncCommand {
     var help: String { "Deletes expired codes, tokens, sessions and retired signing keys." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        let counts = try await Pruner(database: context.application.db, accessTokenTTL: context.application.config.accessTokenTTL).prune(now: Date())
+        let counts = try await Pruner(database: context.application.db, accessTokenTTL: context.application.config.accessTokenTTL).prune(now: context.application.clock.now())
         for (what, count) in counts { context.console.print("\(what): \(count) deleted") }
     }
 }

@@ -36,7 +36,7 @@ final class ScheduledPrune: LifecycleHandler, Sendable {
         let loop = application.eventLoopGroup.next()
         let repeated = loop.scheduleRepeatedAsyncTask(initialDelay: Self.checkEvery, delay: Self.checkEvery) { _ in
             loop.makeFutureWithTask {
-                do { _ = try await Self.runIfDue(application, now: Date()) } catch {
+                do { _ = try await Self.runIfDue(application, now: application.clock.now()) } catch {
                     application.logger.warning("scheduled prune failed", metadata: ["error": .string(String(describing: error))])
                 }
             }

@@ -17,7 +17,7 @@ struct APIPrincipal: Sendable {
 /// immediate. Failures answer RFC 6750 §3 with Fluxer's error envelope.
 struct BearerAuthMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard let token = Self.bearerToken(request.headers.first(name: .authorization))
+        guard let token = BearerToken.fromHeader(request.headers.first(name: .authorization))
         else { return APIError.unauthorized("Send an access token: Authorization: Bearer <token>.", tokenError: false) }
         guard let principal = try await Self.principal(of: token, on: request)
         else { return APIError.unauthorized("The access token is invalid, expired or revoked.", tokenError: true) }
@@ -28,27 +28,20 @@ struct BearerAuthMiddleware: AsyncMiddleware {
     /// The caller behind a valid access token whose family is not revoked, or nil: the one check
     /// of the REST API and of the registration endpoint's initial access token (RFC 7591 §3).
     static func principal(of token: String, on request: Request) async throws -> APIPrincipal? {
-        guard let claims = try await request.application.accessTokens.claimsIfValid(token),
-              let live = try await TokenFamilyStore(database: request.database).liveFamily(of: claims)
-        else { return nil }
+        guard let (claims, live) = try await request.resourceServer.check(token) else { return nil }
         return APIPrincipal(claims: claims, scopes: ScopeSet.stored(claims.scope),
                             userID: claims.user_id.flatMap(UUID.init(uuidString:)), clientID: claims.client_id, user: live.user)
     }
 
     struct PrincipalKey: StorageKey { typealias Value = APIPrincipal }
-
-    /// RFC 6750 §2.1: the token of `Authorization: Bearer <token>`, or nil.
-    static func bearerToken(_ header: String?) -> String? {
-        guard let header, header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        // Not Foundation's `trimmingCharacters`: it bridged through NSString, 5 % of a call.
-        var token = header.dropFirst(7)
-        while token.first == " " || token.first == "\t" { token.removeFirst() }
-        while token.last == " " || token.last == "\t" { token.removeLast() }
-        return token.isEmpty ? nil : String(token)
-    }
 }
 
 extension Request {
+    /// The one resource-server check (`ResourceServer` in the core) on this request's database.
+    var resourceServer: ResourceServer<AccessTokens, TokenFamilyStore> {
+        ResourceServer(verifier: application.accessTokens, liveness: TokenFamilyStore(database: database))
+    }
+
     /// The API caller, checked for `scope` (SPEC §3.4); a missing scope is 403 MISSING_SCOPE.
     func principal(requiring scope: Scope) throws -> APIPrincipal {
         let principal = try principal()

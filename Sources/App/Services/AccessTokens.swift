@@ -28,7 +28,7 @@ struct AccessTokenClaims: JWTPayload, Equatable {
 /// Signs and verifies access tokens (ES256, RFC 7515) with the ES256 key of the key ring.
 /// The signature work runs on the caller's thread, with swift-crypto directly (not jwt-kit's
 /// `JWTKeyCollection`, an actor: every verify of the process queued on it, scripts/bench).
-final class AccessTokens: Sendable {
+final class AccessTokens: AccessTokenVerifier {
     let ring: SigningKeyRing
     let issuer: String
     private let ttl: Int
@@ -141,7 +141,7 @@ final class AccessTokens: Sendable {
         guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: jws.signature) else { throw Rejected.malformed }
         guard key.isValidSignature(signature, for: SHA256.hash(data: jws.signingInput)) else { throw Rejected.badSignature }
         guard let claims = try? Self.claimsDecoder.decode(AccessTokenClaims.self, from: jws.payload) else { throw Rejected.malformed }
-        guard claims.exp.value > Date() else { throw Rejected.expired }
+        guard claims.exp.value > AppClock.systemNow() else { throw Rejected.expired }
         guard claims.iss.value == issuer, claims.aud.value.contains(Self.audience) else { throw Rejected.wrongIssuerOrAudience }
         return claims
     }
@@ -149,7 +149,7 @@ final class AccessTokens: Sendable {
     /// `verify`, with nil for a token that is not a live one of ours (bad signature, expired,
     /// another issuer). A database outage while reloading keys is rethrown: callers answer 503,
     /// not a 401 that would make clients throw their tokens away.
-    func claimsIfValid(_ token: String) async throws -> AccessTokenClaims? {
+    func verifiedClaims(_ token: String) async throws -> AccessTokenClaims? {
         do {
             return try await verify(token)
         } catch where DatabaseOutage.isOutage(error) {

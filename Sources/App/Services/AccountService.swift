@@ -69,7 +69,7 @@ struct AccountService {
 
     /// Changes the password, signs the user out of every other session (SPEC §2) and revokes
     /// the user's token families.
-    func changePassword(user: User, current: String, new: String, keepingSession sessionID: String?) async throws -> FieldErrors {
+    func changePassword(user: User, current: String, new: String, keepingSession sessionID: String?, now: Date) async throws -> FieldErrors {
         var errors = FieldErrors()
         if let hash = user.passwordHash, try await passwords.verify(current, against: hash) {
             errors["new_password"] = AccountRules.passwordProblem(new) ?? (new == current ? "Choose a password different from your current one." : nil)
@@ -81,7 +81,7 @@ struct AccountService {
         let userID = try user.requireID()
         try await database.guardedTransaction { db in
             try await UserStore(database: db).setPasswordHash(hash, of: user)
-            try await Self.endEverythingIssued(to: userID, keepingSession: sessionID, on: db, now: Date())
+            try await Self.endEverythingIssued(to: userID, keepingSession: sessionID, on: db, now: now)
         }
         return [:]
     }

@@ -18,7 +18,7 @@ struct ApplicationService: Sendable {
     var viaClient: String? = nil
     /// Where the actor is, for the security events some writes record (SPEC §7).
     var address = "unknown"
-    var now: @Sendable () -> Date = { Date() }
+    var now: @Sendable () -> Date = AppClock.systemNow
 
     enum Failure: AbortError {
         case notFound

@@ -8,8 +8,7 @@ struct AuthorizationRevocation {
     let database: any Database
 
     /// Returns false when the user had no live authorization of that application.
-    func revoke(userID: UUID, applicationID: String) async throws -> Bool {
-        let now = Date()
+    func revoke(userID: UUID, applicationID: String, now: Date = AppClock.systemNow()) async throws -> Bool {
         return try await database.guardedTransaction { tx in
             let sql = tx as! any SQLDatabase
             // Codes first, then the authorization, then the families: the order an exchange takes

@@ -43,7 +43,7 @@ struct BrowserSessions {
         if !state.loaded {
             state.loaded = true
             if let cookie = state.cookieValue, cookie.count <= 128 {
-                (state.record, state.user) = try await SessionStore(database: request.database).live(idHash: Secrets.sha256Hex(cookie))
+                (state.record, state.user) = try await SessionStore(database: request.database).live(idHash: Secrets.sha256Hex(cookie), now: request.now)
             }
         }
         return state.record
@@ -120,7 +120,7 @@ struct BrowserSessions {
         let cookie = Secrets.random256()
         let record = BrowserSession(
             idHash: Secrets.sha256Hex(cookie), userID: userID, passwordAt: passwordAt,
-            csrfToken: Secrets.random256(), expiresAt: Date().addingTimeInterval(lifetime))
+            csrfToken: Secrets.random256(), expiresAt: request.now.addingTimeInterval(lifetime))
         try await SessionStore(database: request.database).create(record)
         state.record = record
         state.loaded = true

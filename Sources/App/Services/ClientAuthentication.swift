@@ -45,7 +45,7 @@ struct ThrottledClientAuthentication: ClientAuthenticationPolicy {
         // The count comes back from the same upsert, so concurrent failures cannot all slip
         // under the limit between the store's read (with the client) and this one.
         let bucket = ClientAuthenticationThrottle.bucket(clientID: credentials.clientID, address: request.clientAddress)
-        let window = try await RateLimiter(database: request.database).hit(bucket, ClientAuthenticationThrottle.rule)
+        let window = try await request.rateLimiter.hit(bucket, ClientAuthenticationThrottle.rule)
         // Made-up client ids cost no row in the event log (SPEC §7: anonymous requests cost
         // little), and a window's failures past its limit cost one row (the one that filled it),
         // not one each: a loop naming a real client cannot grow the 90-day log without bound.
@@ -62,6 +62,6 @@ extension Request {
     /// The token, revocation and introspection endpoints of this request: one value does the
     /// client authentication and the grant.
     var tokenEndpoint: TokenEndpoint {
-        TokenEndpoint(store: oauthStore(), now: Date(), openID: openIDProvider, policy: ThrottledClientAuthentication(request: self))
+        TokenEndpoint(store: oauthStore(), now: now, openID: openIDProvider, policy: ThrottledClientAuthentication(request: self))
     }
 }

@@ -11,7 +11,7 @@ struct ClientRegistrationService {
     let database: any Database
     /// The client secret check of the token endpoint (RFC 7592 §2.2 compares a repeated secret).
     let clients: FluentOAuthStore
-    var now: @Sendable () -> Date = { Date() }
+    var now: @Sendable () -> Date = AppClock.systemNow
 
     /// What a registration or an update answers (RFC 7591 §3.2.1): the token only when issued.
     struct Registered {

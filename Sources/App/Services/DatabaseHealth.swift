@@ -27,7 +27,7 @@ final class DatabaseHealth: Sendable {
     func unavailable(_ logger: Logger, error: any Error) {
         let first = state.withLockedValue { state -> Bool in
             guard state.downSince == nil else { return false }
-            state.downSince = Date()
+            state.downSince = AppClock.systemNow()
             return true
         }
         if first {
@@ -42,7 +42,7 @@ final class DatabaseHealth: Sendable {
             return state.downSince
         }
         if let since {
-            logger.notice("database back after \(Int(Date().timeIntervalSince(since).rounded())) s")
+            logger.notice("database back after \(Int(AppClock.systemNow().timeIntervalSince(since).rounded())) s")
         }
     }
 

@@ -17,7 +17,7 @@ struct DeviceCodeThrottle {
 
     /// Hashed keys: the bucket names neither the session nor the address in clear.
     init(request: Request, sessionIDHash: String) {
-        limiter = RateLimiter(database: request.database)
+        limiter = request.rateLimiter
         sessionBucket = "device-code:session:" + Secrets.sha256Hex(sessionIDHash)
         addressBucket = "device-code:address:" + Secrets.sha256Hex(request.throttleAddress)
     }
@@ -39,7 +39,7 @@ struct DeviceCodeThrottle {
 
     /// Counts a device authorization request; throws `RateLimited` past the address's limit.
     static func admitAuthorization(_ request: Request) async throws {
-        let window = try await RateLimiter(database: request.database)
+        let window = try await request.rateLimiter
             .hit("device-authorization:address:" + Secrets.sha256Hex(request.throttleAddress), authorizationsPerAddress)
         if window.hits > authorizationsPerAddress.limit {
             throw RateLimited(retryAfter: window.retryAfter, message: "Too many device authorizations from this address. Try again later.")

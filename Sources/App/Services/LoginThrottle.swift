@@ -25,7 +25,7 @@ struct LoginThrottle {
     /// The account key is the account itself when `login` names one, so trying its username
     /// and then its email address does not double the guesses.
     init(request: Request, login: String, account: User?, knownDevice: Bool) {
-        limiter = RateLimiter(database: request.database)
+        limiter = request.rateLimiter
         let key = Secrets.sha256Hex(account?.id?.uuidString ?? AccountRules.normalizeUsername(login))
         let address = request.throttleAddress
         accountAddressBucket = "login:account-address:" + Secrets.sha256Hex(key + "\u{1F}" + address)

@@ -31,7 +31,7 @@ struct RateLimiter {
     }
 
     let database: any Database
-    var now: @Sendable () -> Date = { Date() }
+    var now: @Sendable () -> Date = AppClock.systemNow
 
     private var sql: any SQLDatabase { database as! any SQLDatabase }
 
@@ -80,6 +80,14 @@ struct RateLimiter {
 
     func reset(_ bucket: String) async throws {
         try await sql.delete(from: "rate_limits").where("bucket", .equal, bucket).run()
+    }
+}
+
+extension Request {
+    /// The rate limiter on this request's database and the application's clock.
+    var rateLimiter: RateLimiter {
+        let clock = application.clock
+        return RateLimiter(database: database, now: { clock.now() })
     }
 }
 

@@ -61,7 +61,7 @@ final class SigningKeyRing: Sendable {
     /// they signed has expired. Returns the new kids.
     static func rotate(on database: any Database, retireAfter seconds: Int, encryptionKey: SymmetricKey? = nil) async throws -> [String] {
         try await SigningKey.query(on: database).filter(\.$retireAfter == nil)
-            .set(\.$retireAfter, to: Date().addingTimeInterval(TimeInterval(seconds)))
+            .set(\.$retireAfter, to: AppClock.systemNow().addingTimeInterval(TimeInterval(seconds)))
             .update()
         let sealing = KeySealing(key: encryptionKey)
         return [try await addKey(.es256, on: database, sealing: sealing), try await addKey(.rs256, on: database, sealing: sealing)]
@@ -82,13 +82,13 @@ final class SigningKeyRing: Sendable {
         case .es256: P256.Signing.PrivateKey().pemRepresentation
         case .rs256: try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
         }
-        try await SigningKey(kid: kid, algorithm: algorithm.rawValue, privateKeyPEM: try sealing.seal(pem), at: Date()).create(on: database)
+        try await SigningKey(kid: kid, algorithm: algorithm.rawValue, privateKeyPEM: try sealing.seal(pem), at: AppClock.systemNow()).create(on: database)
         return kid
     }
 
     func reload() async throws {
         let rows = try await SigningKey.query(on: database).sort(\.$createdAt, .ascending).all()
-        let now = Date()
+        let now = AppClock.systemNow()
         var loaded = KeySet(loadedAt: now)
         for row in rows where (row.retireAfter ?? .distantFuture) > now {
             guard let kid = row.id else { continue }
@@ -125,7 +125,7 @@ final class SigningKeyRing: Sendable {
         let loaded = current
         if loaded.ecSigner == nil || loaded.rsaSigner == nil {
             try await ensureKeys()
-        } else if Date().timeIntervalSince(loaded.loadedAt) > maxAge {
+        } else if AppClock.systemNow().timeIntervalSince(loaded.loadedAt) > maxAge {
             try await reload()
         }
     }
@@ -133,7 +133,7 @@ final class SigningKeyRing: Sendable {
     /// A token names a key this instance has not seen: another instance may just have added
     /// it. Reloads at most every 5 seconds, so forged headers cost no queries; true if it did.
     func reloadForUnknownKey() async throws -> Bool {
-        guard Date().timeIntervalSince(current.loadedAt) > 5 else { return false }
+        guard AppClock.systemNow().timeIntervalSince(current.loadedAt) > 5 else { return false }
         try await reload()
         return true
     }

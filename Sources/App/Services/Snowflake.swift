@@ -6,7 +6,7 @@ import Foundation
 enum Snowflake {
     static let epochMilliseconds: Int64 = 1_704_067_200_000
 
-    static func make(at date: Date = Date()) -> String {
+    static func make(at date: Date) -> String {
         let ms = Int64(date.timeIntervalSince1970 * 1000) - epochMilliseconds
         return String(ms << 22 | Int64.random(in: 0..<(1 << 22)))
     }

@@ -9,8 +9,8 @@ extension FluentOAuthStore {
     func describe(_ token: String, now: Date) async throws -> TokenDescription? {
         if CompactJWS.hasShape(token) {
             // A verified signature proves who wrote the claims; the family row says if they still hold.
-            guard let claims = try await tokens.claimsIfValid(token), UUID(uuidString: claims.fid) != nil else { return nil }
-            return Self.describe(claims, live: try await families.liveFamily(of: claims))
+            guard let claims = try await tokens.verifiedClaims(token), UUID(uuidString: claims.fid) != nil else { return nil }
+            return Self.describe(claims, live: try await families.liveGrant(of: claims))
         }
         guard token.count <= 128, let row = try await sql.select()
             .columns("family_id", "application_id", "scopes", "created_at", "expires_at", "used_at")
@@ -38,7 +38,7 @@ extension FluentOAuthStore {
             guard found.secretMatches else { return (found, nil) }
             return (found, try await describe(token, now: now))
         }
-        guard let claims = try await tokens.claimsIfValid(token), let familyID = UUID(uuidString: claims.fid) else {
+        guard let claims = try await tokens.verifiedClaims(token), let familyID = UUID(uuidString: claims.fid) else {
             return (try await client(id: id, presenting: secret, now: now), nil)
         }
         guard let row = try await database.rows(ClientAndFamily.self, clientLookupBinds(id: id, secret: secret, now: now) + [.uuid(familyID)]).first

@@ -164,7 +164,7 @@ struct FluentOAuthStore: OAuthStore {
     /// Marks the code reused, then revokes its families: a family created concurrently is
     /// ordered before the mark (see `TokenFamilyStore.exchange`), so it is revoked too.
     func revokeTokens(issuedFromCode code: String) async throws {
-        guard let owner = try await codes.markReused(code, now: Date()) else { return }
+        guard let owner = try await codes.markReused(code, now: AppClock.systemNow()) else { return }
         try await families.revoke(issuedFromCodeHash: Secrets.sha256Hex(code))
         // SPEC §7: a code presented twice is a security event (RFC 6749 §10.5).
         try await SecurityEvents(database: database).record(.codeReuse, userID: owner.userID, clientID: owner.clientID, address: clientAddress)

@@ -35,14 +35,14 @@ extension BrowserSessions {
     /// Does this browser carry a device cookie from an earlier sign-in to `account`?
     func isKnownDevice(for account: User?) async throws -> Bool {
         guard let userID = account?.id, let token = request.cookies[Self.deviceCookieName]?.string, token.count == 43 else { return false }
-        return try await KnownDeviceStore(database: request.database).isKnown(token: token, userID: userID, now: Date())
+        return try await KnownDeviceStore(database: request.database).isKnown(token: token, userID: userID, now: request.now)
     }
 
     /// After a sign-in: the browser becomes (or stays) known for `userID`.
     func rememberDevice(for userID: UUID) async throws {
         guard !(try await isKnownDevice(for: request.sessionState.user)) else { return }
         let token = Secrets.random256()
-        try await KnownDeviceStore(database: request.database).remember(token: token, userID: userID, now: Date())
+        try await KnownDeviceStore(database: request.database).remember(token: token, userID: userID, now: request.now)
         request.sessionState.newDeviceCookie = token
     }
 }

@@ -52,7 +52,7 @@ struct SecurityEvents: Sendable {
 
     /// One INSERT. About one call in 256 also deletes what is past the retention: the log stays
     /// bounded whether or not `prune` runs.
-    func record(_ kind: Kind, userID: UUID? = nil, clientID: String? = nil, address: String, at date: Date = Date()) async throws {
+    func record(_ kind: Kind, userID: UUID? = nil, clientID: String? = nil, address: String, at date: Date = AppClock.systemNow()) async throws {
         try await sql.insert(into: Self.table).columns("at", "kind", "user_id", "client_id", "address")
             .values(SQLBind(date), SQLBind(kind.rawValue), SQLBind(userID), SQLBind(clientID.map { String($0.prefix(64)) }),
                     SQLBind(String(address.prefix(64))))
@@ -84,7 +84,7 @@ extension Request {
     /// Records an event from this request; a failure to record never fails the request.
     func recordSecurityEvent(_ kind: SecurityEvents.Kind, userID: UUID? = nil, clientID: String? = nil) async {
         do {
-            try await securityEvents.record(kind, userID: userID, clientID: clientID, address: clientAddress)
+            try await securityEvents.record(kind, userID: userID, clientID: clientID, address: clientAddress, at: now)
         } catch {
             logger.warning("security event not recorded", metadata: ["kind": .string(kind.rawValue)])
         }

@@ -9,7 +9,7 @@ struct SessionStore {
 
     /// The live session and its user in one query: every page needs both, and Fluent's eager
     /// load took two queries and two model decodes (scripts/bench, perf).
-    func live(idHash: String, now: Date = Date()) async throws -> (BrowserSession?, User?) {
+    func live(idHash: String, now: Date) async throws -> (BrowserSession?, User?) {
         guard let row = try await database.rows(SessionWithUser.self, [.text(idHash), .date(now)]).first else { return (nil, nil) }
         let userID = try row.decode(column: "user_id", as: UUID?.self)
         let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: try row.decode(column: "csrf_token", as: String.self),

@@ -6,25 +6,25 @@ import Vapor
 /// Token families and their refresh tokens (`token_families`, `refresh_tokens`): the only
 /// place that writes them. Here: revocation and the liveness check the resource server makes
 /// per request; issuing, exchange and rotation are in `TokenFamilyStore+Issuing`.
-struct TokenFamilyStore {
+struct TokenFamilyStore: GrantLiveness {
     let database: any Database
 
     func revoke(_ id: UUID) async throws {
         try await (database as! any SQLDatabase).update(TokenFamily.schema)
-            .set("revoked_at", to: Date())
+            .set("revoked_at", to: AppClock.systemNow())
             .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null)
             .run()
     }
 
     /// A password change revokes every grant the user made (SPEC §2).
     func revokeAll(of userID: UUID) async throws {
-        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: Date())
+        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: AppClock.systemNow())
             .where("user_id", .equal, userID).where("revoked_at", .is, SQLLiteral.null).run()
     }
 
     /// RFC 6749 §4.1.2: every family issued from a code presented twice.
     func revoke(issuedFromCodeHash codeHash: String) async throws {
-        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: Date())
+        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: AppClock.systemNow())
             .where("code_hash", .equal, codeHash).where("revoked_at", .is, SQLLiteral.null).run()
     }
 
@@ -41,7 +41,8 @@ struct TokenFamilyStore {
         SELECT token_families.user_id AS \(prefix)user_id, token_families.application_id AS \(prefix)application_id,
           users.username AS \(prefix)username, users.email AS \(prefix)email, users.kind AS \(prefix)kind
         FROM token_families LEFT JOIN users ON users.id = token_families.user_id
-        WHERE token_families.id = \(parameter) AND token_families.revoked_at IS NULL
+          LEFT JOIN authorizations ON authorizations.id = token_families.authorization_id
+        WHERE token_families.id = \(parameter) AND token_families.revoked_at IS NULL AND authorizations.revoked_at IS NULL
         """
     }
 
@@ -57,7 +58,7 @@ struct TokenFamilyStore {
 
     /// The access token's family, if it is live and the token's client and user are the
     /// family's (SPEC §7): the signature proves who wrote the claims, the row what they grant.
-    func liveFamily(of claims: AccessTokenClaims) async throws -> LiveFamily? {
+    func liveGrant(of claims: AccessTokenClaims) async throws -> LiveFamily? {
         guard let id = UUID(uuidString: claims.fid), let live = try await liveFamily(id) else { return nil }
         return Self.live(live, grants: claims)
     }

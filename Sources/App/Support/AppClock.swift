@@ -23,6 +23,12 @@ final class AppClock: Sendable {
     }
 }
 
+extension AppClock {
+    /// The system clock, for code with no application at hand (stores called by the core, the
+    /// default of injectable `now`s): the only other place the time is read.
+    static let systemNow: @Sendable () -> Date = { Date() }
+}
+
 extension Application {
     private struct ClockKey: StorageKey { typealias Value = AppClock }
 

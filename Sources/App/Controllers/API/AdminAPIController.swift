@@ -29,6 +29,7 @@ struct AdminAPIController {
         service.asAdministrator = true
         service.viaClient = try req.principal().clientID
         service.address = req.clientAddress
+        service.now = req.application.clock.now
         return service
     }
 

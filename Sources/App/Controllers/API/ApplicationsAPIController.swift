@@ -8,6 +8,7 @@ struct ApplicationsAPIController {
         var service = ApplicationService(database: req.database, actor: try await req.apiUser(requiring: scope))
         service.viaClient = try req.principal().clientID
         service.address = req.clientAddress
+        service.now = req.application.clock.now
         return service
     }
 

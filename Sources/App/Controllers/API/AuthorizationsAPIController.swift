@@ -22,7 +22,7 @@ struct AuthorizationsAPIController {
     func delete(req: Request) async throws -> Response {
         let user = try await req.apiUser(requiring: .authorizations)
         let revoked = try await AuthorizationRevocation(database: req.database)
-            .revoke(userID: user.requireID(), applicationID: req.parameters.get("application_id") ?? "")
+            .revoke(userID: user.requireID(), applicationID: req.parameters.get("application_id") ?? "", now: req.now)
         guard revoked else {
             return try APIResponses.error(.notFound, APIErrorBody(code: "UNKNOWN_AUTHORIZATION", message: "You have not authorized that application."))
         }

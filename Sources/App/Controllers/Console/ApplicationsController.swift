@@ -97,6 +97,7 @@ extension Request {
     func applicationService() async throws -> ApplicationService {
         var service = ApplicationService(database: database, actor: try await requireUser())
         service.address = clientAddress
+        service.now = application.clock.now
         return service
     }
 }

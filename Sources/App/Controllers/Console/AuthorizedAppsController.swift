@@ -33,7 +33,7 @@ struct AuthorizedAppsController {
     func revoke(req: Request) async throws -> Response {
         let user = try await req.requireUser()
         _ = try await AuthorizationRevocation(database: req.database)
-            .revoke(userID: user.requireID(), applicationID: req.parameters.get("application_id") ?? "")
+            .revoke(userID: user.requireID(), applicationID: req.parameters.get("application_id") ?? "", now: req.now)
         req.sessionState.outgoingFlash = .authorizationRevoked
         return req.redirectAfterPost(to: "/settings/authorized-apps")
     }

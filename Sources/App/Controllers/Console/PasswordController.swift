@@ -16,7 +16,7 @@ struct PasswordController {
         let user = try await req.requireUser()
         let errors = try await req.accounts.changePassword(
             user: user, current: form.current_password ?? "", new: form.new_password ?? "",
-            keepingSession: try await req.sessions.current()?.id)
+            keepingSession: try await req.sessions.current()?.id, now: req.now)
         guard errors.isEmpty else {
             return try await render(req, errors: errors, status: .unprocessableEntity)
         }

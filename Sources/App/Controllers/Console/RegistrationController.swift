@@ -19,7 +19,7 @@ struct RegistrationController {
         let limit = req.application.config.registrationLimitPerHour
         let bucket = "register:" + req.throttleAddress
         if limit > 0 {
-            let window = try await RateLimiter(database: req.database).hit(bucket, .init(limit: limit, window: 3600))
+            let window = try await req.rateLimiter.hit(bucket, .init(limit: limit, window: 3600))
             if window.hits > limit {
                 let page = ErrorPage(layout: try await req.layout("Too many accounts"), status: 429, reason: "Too many accounts",
                                      message: "Too many accounts were created from your network in the last hour. Try again later.")
@@ -33,7 +33,7 @@ struct RegistrationController {
         switch try await req.accounts.register(input) {
         case .invalid(let errors):
             // A form sent back to be corrected created nothing: it gives its count back.
-            if limit > 0 { try await RateLimiter(database: req.database).giveBack(bucket) }
+            if limit > 0 { try await req.rateLimiter.giveBack(bucket) }
             let values = RegisterPage.Values(username: String(input.username.prefix(64)), email: String(input.email.prefix(254)))
             return try await render(req, values: values, errors: errors, status: .unprocessableEntity)
         case .created(let user):

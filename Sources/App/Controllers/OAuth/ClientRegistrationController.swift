@@ -67,7 +67,7 @@ struct ClientRegistrationController {
     }
 
     private static func bearer(_ req: Request, _ missing: String) throws -> String {
-        guard let token = BearerAuthMiddleware.bearerToken(req.headers.first(name: .authorization)) else {
+        guard let token = BearerToken.fromHeader(req.headers.first(name: .authorization)) else {
             throw BearerFailure(OAuthError(.invalidToken, missing), tokenSent: false)
         }
         return token

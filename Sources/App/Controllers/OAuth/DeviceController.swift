@@ -59,7 +59,7 @@ struct DeviceController {
         }
         let user = try await req.requireUser()
         let userID = try user.requireID()
-        let (userCode, pending, now) = (found.userCode, found.pending, Date())
+        let (userCode, pending, now) = (found.userCode, found.pending, req.now)
         if decision == "approve" {
             // SPEC §11, as on the code flow's consent.
             if pending.scopes.needsRecentPassword, let prompt = try await req.sudo.required(for: .approveConsent) {
@@ -138,7 +138,7 @@ struct DeviceController {
         let throttle = DeviceCodeThrottle(request: req, sessionIDHash: session)
         try await throttle.admit()
         guard let userCode = DeviceAuthorization.normalize(raw),
-              let pending = try await DeviceCodeStore(database: req.database).pending(userCode: userCode, now: Date())
+              let pending = try await DeviceCodeStore(database: req.database).pending(userCode: userCode, now: req.now)
         else { return nil }
         try await throttle.succeeded()
         return Found(userCode: userCode, pending: pending)

@@ -5,19 +5,19 @@ import Vapor
 /// access token's scopes release. Errors are RFC 6750 §3's, with its `WWW-Authenticate`.
 struct UserinfoController {
     func userinfo(req: Request) async throws -> Response {
-        // RFC 6750 §2.1 header, or §2.2 form body; never both (§2: "MUST NOT use more than one").
-        let header = BearerAuthMiddleware.bearerToken(req.headers.first(name: .authorization))
-        let form = req.method == .POST && req.headers.isURLEncodedForm
-            ? try Request.formDecode(req.body.string ?? "")["access_token"].flatMap { $0.isEmpty ? nil : $0 } : nil
-        if header != nil, form != nil {
-            return Self.error(.badRequest, OAuthError(.invalidRequest, "Send the access token once: in the Authorization header or the body."))
-        }
-        guard let token = header ?? form else {
+        // RFC 6750 §2.1 header, or §2.2 form body (POST only); never both.
+        let body = req.method == .POST && req.headers.isURLEncodedForm ? try Request.formDecode(req.body.string ?? "") : nil
+        let token: String
+        do {
             // §3.1: a request without a token gets a challenge and no error code.
-            return Self.error(.unauthorized, nil)
+            guard let sent = try BearerToken.extract(authorization: req.headers.first(name: .authorization), body: body) else {
+                return Self.error(.unauthorized, nil)
+            }
+            token = sent
+        } catch {
+            return Self.error(.badRequest, error)
         }
-        guard let claims = try await req.application.accessTokens.claimsIfValid(token),
-              try await TokenFamilyStore(database: req.database).liveFamily(of: claims) != nil
+        guard let (claims, _) = try await req.resourceServer.check(token)
         else { return Self.error(.unauthorized, OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")) }
         req.corsClientID = claims.client_id
         let scopes = ScopeSet.stored(claims.scope)
