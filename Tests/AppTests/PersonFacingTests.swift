@@ -28,6 +28,12 @@ struct PersonFacingTests {
             // A decision without the session's CSRF token is refused.
             let forged = try await browser.post("/oauth2/authorize", ["decision": "approve", "client_id": client.id, "scope": "identify"], csrf: false)
             #expect(forged.status == .forbidden)
+            // Nor does another content type smuggle a decision past the check.
+            var headers = HTTPHeaders()
+            headers.contentType = .plainText
+            let plain = try await browser.send(.POST, "/oauth2/authorize", headers: headers,
+                                               body: ByteBuffer(string: "decision=approve&response_type=code&client_id=\(client.id)&scope=identify"))
+            #expect(plain.status == .forbidden && plain.headers.first(name: .location) == nil)
         }
     }
 

@@ -36,7 +36,10 @@ final class AccessTokens: AccessTokenVerifier {
     /// skips the header's JSON; anything else is decoded and checked.
     private let headers = NIOLockedValueBox([String: String]())
 
-    static let audience = "gatehouse-api"
+    static let audience = AccessTokenIssuer.audience
+
+    /// The core's claims builder with this server's issuer and `ACCESS_TOKEN_TTL`.
+    var contentIssuer: AccessTokenIssuer { AccessTokenIssuer(issuer: issuer, lifetime: ttl) }
 
     init(database: any Database, issuer: String, ttl: Int, encryptionKey: SymmetricKey? = nil) {
         ring = SigningKeyRing(database: database, encryptionKey: encryptionKey)
@@ -60,12 +63,6 @@ final class AccessTokens: AccessTokenVerifier {
     /// Makes the next `sign` run without a database query.
     func loadKeysIfStale() async throws { try await ring.reloadIfStale() }
 
-    struct Subject {
-        let sub: String
-        let userID: String?
-        let type: String
-    }
-
     /// RFC 9068 §2.1: `typ` at+jwt, so no other JWT of ours passes for an access token.
     private func encodedHeader(kid: String) -> String {
         if let known = headers.withLockedValue({ $0[kid] }) { return known }
@@ -79,16 +76,14 @@ final class AccessTokens: AccessTokenVerifier {
     /// (`loadKeysIfStale`), because a reload here, inside a grant's transaction, would wait for
     /// a second pooled connection while holding the first and its row locks (a deadlock under
     /// load until the pool timeout, seen in scripts/bench's refresh scenario).
-    func sign(subject: Subject, clientID: String, scope: String, familyID: String, now: Date) async throws -> String {
+    /// The claims are the core's (`AccessTokenIssuer`); this only writes and signs them.
+    func sign(_ content: AccessTokenContent) async throws -> String {
         if ring.current.ecSigner == nil { try await ring.ensureKeys() }
         guard let signer = ring.current.ecSigner else { throw Abort(.internalServerError, reason: "No signing key") }
-        // RFC 7519 NumericDate: whole seconds, as Flume's `iat`/`exp` are read (seeds/003).
-        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let claims = AccessTokenClaims(
-            iss: .init(value: issuer), sub: .init(value: subject.sub), aud: .init(value: [Self.audience]),
-            exp: .init(value: now.addingTimeInterval(TimeInterval(ttl))), iat: .init(value: now),
-            jti: .init(value: UUID().uuidString.lowercased()), client_id: clientID, scope: scope,
-            user_id: subject.userID, type: subject.type, fid: familyID)
+            iss: .init(value: content.issuer), sub: .init(value: content.subject), aud: .init(value: [content.audience]),
+            exp: .init(value: content.expiresAt), iat: .init(value: content.issuedAt), jti: .init(value: content.tokenID),
+            client_id: content.clientID, scope: content.scope, user_id: content.userID, type: content.type, fid: content.familyID)
         let signingInput = encodedHeader(kid: signer.kid) + "." + (try Self.claimsEncoder.encode(claims)).base64URLEncodedString()
         // RFC 7518 §3.4: the signature is R || S, 64 bytes.
         let signature = try signer.key.signature(for: SHA256.hash(data: Array(signingInput.utf8)))

@@ -31,19 +31,15 @@ extension FluentOAuthStore {
 
     /// The access token of `grant` in `family` (also the device grant's, `FluentOAuthStore+Device`).
     func signed(_ grant: Grant, family: UUID, refreshToken: String?, now: Date) async throws -> TokenResponse {
-        let subject = try await self.subject(for: grant)
-        let accessToken = try await tokens.sign(subject: subject, clientID: grant.clientID, scope: grant.scopes.description,
-                                                familyID: family.uuidString.lowercased(), now: now)
-        return TokenResponse(accessToken: accessToken, expiresIn: accessTokenTTL, refreshToken: refreshToken, scope: grant.scopes)
+        let content = tokens.contentIssuer.content(for: grant, userType: try await userType(of: grant), familyID: family.uuidString,
+                     tokenID: UUID().uuidString.lowercased(), now: now)
+        return TokenResponse(accessToken: try await tokens.sign(content), expiresIn: accessTokenTTL, refreshToken: refreshToken, scope: grant.scopes)
     }
 
-    /// `sub` is the user, or the client itself for client credentials (RFC 9068 §2.2); `type`
-    /// is Flume's user type (seeds/003), read with the code or refresh token when it was.
-    private func subject(for grant: Grant) async throws -> AccessTokens.Subject {
-        guard let userID = grant.userID.flatMap(UUID.init(uuidString:)) else { return .init(sub: grant.clientID, userID: nil, type: "bot") }
-        let id = userID.uuidString.lowercased()
-        if let type = grant.profile?.type { return .init(sub: id, userID: id, type: type) }
-        guard let kind = try await userKind(userID) else { return .init(sub: grant.clientID, userID: nil, type: "bot") }
-        return .init(sub: id, userID: id, type: kind.rawValue)
+    /// Flume's user type (seeds/003), read with the code or refresh token when it was.
+    private func userType(of grant: Grant) async throws -> String? {
+        guard let userID = grant.userID.flatMap(UUID.init(uuidString:)) else { return nil }
+        if let type = grant.profile?.type { return type }
+        return try await userKind(userID)?.rawValue
     }
 }

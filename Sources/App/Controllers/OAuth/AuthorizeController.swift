@@ -24,6 +24,10 @@ struct AuthorizeController {
     /// OpenID Connect Core §3.1.2.1: a form-POSTed authorization request is handled as the same
     /// GET; only the consent page's own form (`decision`, CSRF-checked by the route) decides.
     func post(req: Request) async throws -> Response {
+        // §3.1.2.1: "using the HTTP POST method ... Form Serialization"; nothing else is read as a form.
+        guard req.headers.isURLEncodedForm else {
+            return try await errorPage(req, title: "Unsupported request", message: "Authorization requests are sent as a form (application/x-www-form-urlencoded).")
+        }
         let parameters = try Request.formDecode(req.body.string ?? "")
         guard let decision = parameters["decision"] else {
             return try await authorizationRequest(req, parameters: parameters, signInRequestedAt: nil)
