@@ -35,12 +35,12 @@ struct ClientPolicyTests {
             #expect(Browser.queryItems(wide.headers.first(name: .location))["error"] == "invalid_scope")
             #expect(try await browser.get("/oauth2/authorize?response_type=code&client_id=\(codeOnly.id)&scope=openid").status == .ok)
 
-            // No refresh_token registered: a refresh is unauthorized_client.
+            // No refresh_token registered: no refresh token is issued (SPEC §4), and a refresh is unauthorized_client.
             let code = try #require(Browser.queryItems(try await browser.authorize("response_type=code&client_id=\(codeOnly.id)&scope=openid")
                 .headers.first(name: .location))["code"])
             let tokens = try OAuthTestClient.json(try await codeOnly.token(["grant_type": "authorization_code", "code": code]))
-            let refresh = try #require(tokens["refresh_token"] as? String)
-            #expect(try OAuthTestClient.json(try await codeOnly.token(["grant_type": "refresh_token", "refresh_token": refresh]))["error"] as? String
+            #expect(tokens["access_token"] is String && tokens["refresh_token"] == nil)
+            #expect(try OAuthTestClient.json(try await codeOnly.token(["grant_type": "refresh_token", "refresh_token": "anything"]))["error"] as? String
                     == "unauthorized_client")
 
             // A console application: every grant of its kind, either authentication method.

@@ -210,7 +210,8 @@ struct ClientRegistrationManagementTests {
             let reply = try await client.token(["grant_type": "authorization_code", "code": code, "redirect_uri": Registration.redirectURI], basic: false)
             #expect(reply.status == .ok)
             let tokens = try OAuthTestClient.json(reply)
-            #expect(tokens["access_token"] is String && tokens["id_token"] is String && tokens["refresh_token"] is String)
+            // grant_types omitted: authorization_code alone (RFC 7591 §2), so no refresh token (SPEC §4, §10).
+            #expect(tokens["access_token"] is String && tokens["id_token"] is String && tokens["refresh_token"] == nil)
         }
     }
 }

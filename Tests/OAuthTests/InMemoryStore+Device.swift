@@ -29,13 +29,13 @@ extension InMemoryStore {
         return DevicePoll(status: entry.status, expiresAt: entry.code.expiresAt, slowedDown: tooFast, interval: entry.interval)
     }
 
-    func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, now: Date) async throws -> TokenResponse? {
+    func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, refreshable: Bool, now: Date) async throws -> TokenResponse? {
         if revokeBeforeDeviceExchange {
             revokeBeforeDeviceExchange = false
             devices[deviceCode]?.status = .denied  // what the App's revocation does to an approved code
         }
         guard var entry = devices[deviceCode], case .approved = entry.status else { return nil }
-        let response = try await issueTokens(for: grant, refreshable: true, now: now)
+        let response = try await issueTokens(for: grant, refreshable: refreshable, now: now)
         entry.status = .used
         devices[deviceCode] = entry
         return response

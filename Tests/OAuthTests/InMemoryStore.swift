@@ -97,9 +97,9 @@ actor InMemoryStore: OAuthStore {
     }
 
     /// One atomic write, as the database's: the failure injection leaves the code unused.
-    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> CodeExchange {
+    func exchangeCode(_ code: String, for grant: Grant, refreshable: Bool, now: Date) async throws -> CodeExchange {
         guard let entry = codes[code], !entry.used else { return .usedMeanwhile }
-        let response = try issue(grant, refreshable: true, family: nil, code: code)
+        let response = try issue(grant, refreshable: refreshable, family: nil, code: code)
         codes[code] = (entry.record, true)
         return .issued(response)
     }

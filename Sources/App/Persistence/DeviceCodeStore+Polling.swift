@@ -31,10 +31,10 @@ extension DeviceCodeStore {
     /// Uses the approved, unexpired code up and stores its family and first refresh token, and
     /// marks its authorization used; false when another poll used it first, or the user revoked
     /// the application (`revoke` denies the code in the revocation's transaction).
-    func exchange(deviceCodeHash: String, clientID: String, family: UUID, refresh: TokenFamilyStore.NewRefreshToken, now: Date) async throws -> Bool {
+    func exchange(deviceCodeHash: String, clientID: String, family: UUID, refresh: TokenFamilyStore.NewRefreshToken?, now: Date) async throws -> Bool {
         if database is any PostgresDatabase {
             let rows = try await database.rows(ExchangeDeviceCode.self, [.date(now), .text(deviceCodeHash), .text(clientID), .uuid(family),
-                                                               .text(refresh.hash), .date(refresh.expiresAt), .text(TokenRequest.deviceCodeGrantType)])
+                                                               .text(refresh?.hash), .date(refresh?.expiresAt), .text(TokenRequest.deviceCodeGrantType)])
             return try rows.first?.decode(column: "exchanged", as: Int.self) == 1
         }
         return try await database.guardedTransaction { db in
@@ -56,10 +56,12 @@ extension DeviceCodeStore {
                 try code.decode(column: "auth_time", as: Date?.self).map(HotBind.date) ?? .null,
                 .text(try code.decode(column: "sid", as: String?.self)),
             ])
-            _ = try await db.rows(TokenFamilyStore.InsertRefreshToken.self, [
-                .text(refresh.hash), .uuid(family), .text(clientID), .text(try code.decode(column: "scopes", as: String.self)), .date(now),
-                .date(refresh.expiresAt),
-            ])
+            if let refresh {
+                _ = try await db.rows(TokenFamilyStore.InsertRefreshToken.self, [
+                    .text(refresh.hash), .uuid(family), .text(clientID), .text(try code.decode(column: "scopes", as: String.self)), .date(now),
+                    .date(refresh.expiresAt),
+                ])
+            }
             try await sql.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
             return true
         }

@@ -16,14 +16,14 @@ extension FluentOAuthStore {
 
     /// As `exchangeCode`: the keys are loaded first, the family written in one atomic write,
     /// then the access token signed.
-    func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, now: Date) async throws -> TokenResponse? {
+    func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, refreshable: Bool, now: Date) async throws -> TokenResponse? {
         try await tokens.loadKeysIfStale()
         let family = UUID()
-        let refresh = TokenFamilyStore.NewRefreshToken(idleTTL: refreshIdleTTL, now: now)
+        let refresh = refreshable ? TokenFamilyStore.NewRefreshToken(idleTTL: refreshIdleTTL, now: now) : nil
         guard try await devices.exchange(deviceCodeHash: Secrets.sha256Hex(deviceCode), clientID: grant.clientID, family: family,
                                          refresh: refresh, now: now)
         else { return nil }
-        return try await signed(grant, family: family, refreshToken: refresh.token, now: now)
+        return try await signed(grant, family: family, refreshToken: refresh?.token, now: now)
     }
 
     func deviceCodeWasDenied(_ deviceCode: String, clientID: String) async throws -> Bool {

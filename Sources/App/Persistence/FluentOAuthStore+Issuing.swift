@@ -13,12 +13,12 @@ extension FluentOAuthStore {
         return try await signed(grant, family: family, refreshToken: refresh?.token, now: now)
     }
 
-    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> CodeExchange {
+    func exchangeCode(_ code: String, for grant: Grant, refreshable: Bool, now: Date) async throws -> CodeExchange {
         try await tokens.loadKeysIfStale()
         let family = UUID()
-        let refresh = TokenFamilyStore.NewRefreshToken(idleTTL: refreshIdleTTL, now: now)
+        let refresh = refreshable ? TokenFamilyStore.NewRefreshToken(idleTTL: refreshIdleTTL, now: now) : nil
         switch try await families.exchange(codeHash: Secrets.sha256Hex(code), family: family, refresh: refresh, now: now) {
-        case .exchanged: return .issued(try await signed(grant, family: family, refreshToken: refresh.token, now: now))
+        case .exchanged: return .issued(try await signed(grant, family: family, refreshToken: refresh?.token, now: now))
         case .usedMeanwhile: return .usedMeanwhile
         case .authorizationRevoked: return .authorizationRevoked
         }

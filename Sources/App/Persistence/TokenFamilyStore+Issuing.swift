@@ -49,10 +49,10 @@ extension TokenFamilyStore {
     /// which runs before the reuse's family revocation, so a family created here is always seen
     /// by it; the authorization's row lock (shared here) orders it against a revocation
     /// (`AuthorizationRevocation`), whose family revocation then sees the family too.
-    func exchange(codeHash: String, family: UUID, refresh: NewRefreshToken, now: Date) async throws -> Exchange {
+    func exchange(codeHash: String, family: UUID, refresh: NewRefreshToken?, now: Date) async throws -> Exchange {
         if isPostgres {
-            let row = try await database.rows(ExchangeCode.self, [.date(now), .text(codeHash), .uuid(family), .text(refresh.hash),
-                                                                  .date(refresh.expiresAt)]).first
+            let row = try await database.rows(ExchangeCode.self, [.date(now), .text(codeHash), .uuid(family), .text(refresh?.hash),
+                                                                  .date(refresh?.expiresAt)]).first
             if try row?.decode(column: "exchanged", as: Int.self) == 1 { return .exchanged }
             return try row?.decode(column: "live", as: Int.self) == 0 ? .authorizationRevoked : .usedMeanwhile
         }
@@ -75,9 +75,11 @@ extension TokenFamilyStore {
                 try code.decode(column: "auth_time", as: Date?.self).map(HotBind.date) ?? .null,
                 .text(try code.decode(column: "sid", as: String?.self)),
             ])
-            _ = try await db.rows(InsertRefreshToken.self, [.text(refresh.hash), .uuid(family), .text(clientID),
-                                                            .text(try code.decode(column: "scopes", as: String.self)), .date(now),
-                                                            .date(refresh.expiresAt)])
+            if let refresh {
+                _ = try await db.rows(InsertRefreshToken.self, [.text(refresh.hash), .uuid(family), .text(clientID),
+                                                                .text(try code.decode(column: "scopes", as: String.self)), .date(now),
+                                                                .date(refresh.expiresAt)])
+            }
             try await sql.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
             return .exchanged
         }
@@ -216,7 +218,7 @@ extension TokenFamilyStore {
           SELECT \(family), application_id, user_id, authorization_id, \(codeHash), \(grantType), $1, auth_time, sid FROM code
         ), refresh AS (
           INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
-          SELECT \(refreshHash), \(family), application_id, scopes, $1, \(refreshExpiresAt) FROM code
+          SELECT \(refreshHash), \(family), application_id, scopes, $1, \(refreshExpiresAt) FROM code WHERE \(refreshHash) IS NOT NULL
         ), touched AS (
           UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM code)
         )

@@ -32,6 +32,9 @@ public struct ClientPolicy: Sendable, Equatable {
 
     public func allowsGrantType(_ grantType: String) -> Bool { grantTypes?.contains(grantType) ?? true }
 
+    /// SPEC §4, §10: refresh tokens go only to clients that may use them.
+    public var mayRefresh: Bool { allowsGrantType("refresh_token") }
+
     public func allowsResponseType(_ responseType: String) -> Bool { responseTypes?.contains(responseType) ?? true }
 
     /// SPEC §10: a scope outside the registered `scope` is `invalid_scope`.

@@ -27,7 +27,7 @@ struct AuthorizationCodeGrant {
                           scopes: record.scopes, grantType: "authorization_code", openID: record.openID, profile: record.profile)
         // The code is used up and the tokens stored in one write; losing a race to another
         // request presenting the same code is a reuse, losing one to the user's revocation is not.
-        switch try await store.exchangeCode(code, for: grant, now: now) {
+        switch try await store.exchangeCode(code, for: grant, refreshable: client.mayRefresh, now: now) {
         case .issued(let response): return Issued(response: response, grant: grant)
         case .usedMeanwhile: throw try await reused(code)
         case .authorizationRevoked: throw OAuthError(.invalidGrant, "The user revoked the authorization this code rests on.")

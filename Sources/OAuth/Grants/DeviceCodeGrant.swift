@@ -40,7 +40,7 @@ struct DeviceCodeGrant {
                               grantType: TokenRequest.deviceCodeGrantType, openID: record.openID, profile: record.profile)
             // The code is used up and the tokens stored in one write: of concurrent polls of an
             // approved code, one gets the tokens and the others find it used.
-            guard let response = try await store.exchangeDeviceCode(deviceCode, for: grant, now: now) else {
+            guard let response = try await store.exchangeDeviceCode(deviceCode, for: grant, refreshable: client.mayRefresh, now: now) else {
                 // The user revoked the application between this poll and the exchange: RFC 8628
                 // §3.5 `access_denied`, as the next poll would say, not a use of the code.
                 if try await store.deviceCodeWasDenied(deviceCode, clientID: client.id) {

@@ -42,6 +42,11 @@ public struct OAuthClient: Sendable, Equatable {
     }
 }
 
+extension OAuthClient {
+    /// SPEC §4, §10: whether its grants come with a refresh token.
+    public var mayRefresh: Bool { policy.mayRefresh }
+}
+
 /// Clients (`applications` and their secrets): the token, revocation, introspection and
 /// authorization endpoints read them; the App's application service writes them.
 public protocol ClientStore: Sendable {

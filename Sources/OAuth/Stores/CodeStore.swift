@@ -61,11 +61,12 @@ public protocol CodeStore: Sendable {
     func lookUpCode(_ code: String) async throws -> CodeLookup
     /// Marks the code used, whatever happens next (SPEC §5.2: a failed attempt uses it up).
     func redeemCode(_ code: String, now: Date) async throws -> CodeRedemption
-    /// Uses the code up and issues its grant's family and refresh token in one atomic write,
+    /// Uses the code up and issues its grant's family (and, when `refreshable`, its refresh
+    /// token: SPEC §4, only to clients that may refresh) in one atomic write,
     /// only while the authorization it rests on is live (SPEC §5.1). One statement where the
     /// database allows it: the code's row lock orders it against a concurrent reuse's
     /// revocation, the authorization's against the user's.
-    func exchangeCode(_ code: String, for grant: Grant, now: Date) async throws -> CodeExchange
+    func exchangeCode(_ code: String, for grant: Grant, refreshable: Bool, now: Date) async throws -> CodeExchange
     /// RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
     func revokeTokens(issuedFromCode code: String) async throws
 }

@@ -11,7 +11,7 @@ public protocol DeviceCodeStoring: Sendable {
     func pollDeviceCode(_ deviceCode: String, clientID: String, slowDownBy: Int, now: Date) async throws -> DevicePoll?
     /// Uses the approved device code up and issues its family and refresh token in one atomic
     /// write, as `exchangeCode`; nil when another request used it (or the user revoked it) first.
-    func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, now: Date) async throws -> TokenResponse?
+    func exchangeDeviceCode(_ deviceCode: String, for grant: Grant, refreshable: Bool, now: Date) async throws -> TokenResponse?
     /// Whether `clientID`'s device code is denied now, or its authorization revoked: after an
     /// exchange found it gone, this tells a revocation from another poll's use.
     func deviceCodeWasDenied(_ deviceCode: String, clientID: String) async throws -> Bool
