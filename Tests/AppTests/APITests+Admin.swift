@@ -66,7 +66,7 @@ extension APITests {
             let (browser, user, client) = try await OAuthFixtures.setUp(app)
             let redirect = try await browser.authorize("response_type=code&client_id=\(client.id)&scope=identify")
             let code = try #require(Browser.queryItems(redirect.headers.first(name: .location))["code"])
-            #expect(try await AuthorizationRevocation(database: app.db).revoke(userID: try user.requireID(), applicationID: client.id))
+            #expect(try await AuthorizationGrants(database: app.db).revoke(userID: try user.requireID(), applicationID: client.id, now: Date()))
             let exchange = try await client.token(["grant_type": "authorization_code", "code": code])
             #expect(exchange.status == .badRequest)
         }

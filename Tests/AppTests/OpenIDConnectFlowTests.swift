@@ -164,7 +164,7 @@ struct OpenIDConnectFlowTests {
             #expect(forbidden.headers.first(name: .wwwAuthenticate)?.contains(#"error="insufficient_scope""#) == true)
 
             // Revocation is immediate here too.
-            _ = try await AuthorizationRevocation(database: app.db).revoke(userID: user.requireID(), applicationID: client.id)
+            _ = try await AuthorizationGrants(database: app.db).revoke(userID: user.requireID(), applicationID: client.id, now: Date())
             #expect(try await OIDC.get(app, "/oauth2/userinfo", headers: ["Authorization": "Bearer \(access)"]).status == .unauthorized)
         }
     }

@@ -95,7 +95,7 @@ struct AccountService {
         try await SessionStore(database: db).deleteAll(of: userID, except: sessionID)
         try await AuthorizationCodeStore(database: db).discardUnused(userID: userID)
         try await DeviceCodeStore(database: db).revoke(userID: userID, now: now)
-        try await TokenFamilyStore(database: db).revokeAll(of: userID)
+        try await TokenFamilyStore(database: db).revokeAll(of: userID, now: now)
         try await ClientRegistrationStore(database: db).retireTokens(ownerID: userID, at: now)
     }
 }

@@ -5,7 +5,8 @@ import SQLKit
 import Vapor
 
 /// Records what users approved (SPEC §5.1, §6): the `authorizations` table's writer for
-/// approvals (`AuthorizationRevocation` ends them). SPEC §5.1: an approval, or a silent
+/// approvals and revocations (`+Revocation`); other stores' statements touch `last_used_at`
+/// through `touch`/`touchSQL`. SPEC §5.1: an approval, or a silent
 /// `prompt=none` success, and the code it issues are one atomic write with the authorization
 /// they rest on, holding its row, so no revocation can slip between them: one statement on
 /// PostgreSQL, one transaction (which holds SQLite's write lock) on SQLite.
@@ -61,7 +62,27 @@ struct AuthorizationGrants {
         }
     }
 
-    /// Approval inside the caller's transaction (`/device`): the live authorization, read
+    /// RFC 8628 §3.3 (`/device`): the authorization (SPEC §6) and the device code's approval
+    /// commit together or not at all; false when the code was decided, or expired, meanwhile.
+    func approveDevice(userCode: String, pending: DeviceCodeStore.Pending, userID: UUID,
+                       signIn: AuthorizationCodeStore.SignIn, now: Date) async throws -> Bool {
+        do {
+            try await database.guardedTransaction { tx in
+                let authorization = try await AuthorizationGrants(database: tx)
+                    .approve(userID: userID, applicationID: pending.clientID, scopes: pending.scopes, now: now)
+                guard try await DeviceCodeStore(database: tx).approve(userCode: userCode, userID: userID, authorizationID: authorization.id,
+                                                                      signIn: signIn, now: now)
+                else { throw DecidedMeanwhile() }
+            }
+            return true
+        } catch is DecidedMeanwhile {
+            return false
+        }
+    }
+
+    private struct DecidedMeanwhile: Error {}
+
+    /// Approval inside the caller's transaction (`approveDevice`): the live authorization, read
     /// holding its row on PostgreSQL, grows to cover `scopes`, or a new one starts.
     func approve(userID: UUID, applicationID: String, scopes: ScopeSet, now: Date) async throws -> Active {
         let binds: [HotBind] = [.uuid(userID), .text(applicationID)]

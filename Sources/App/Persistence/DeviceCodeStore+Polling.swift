@@ -62,7 +62,7 @@ extension DeviceCodeStore {
                     .date(refresh.expiresAt),
                 ])
             }
-            try await sql.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
+            try await AuthorizationGrants(database: db).touch(authorizationID, now: now)
             return true
         }
     }

@@ -48,7 +48,7 @@ extension TokenFamilyStore {
     /// the write transaction (SQLite) orders this against `AuthorizationCodeStore.markReused`,
     /// which runs before the reuse's family revocation, so a family created here is always seen
     /// by it; the authorization's row lock (shared here) orders it against a revocation
-    /// (`AuthorizationRevocation`), whose family revocation then sees the family too.
+    /// (`AuthorizationGrants.revoke`), whose family revocation then sees the family too.
     func exchange(codeHash: String, family: UUID, refresh: NewRefreshToken?, now: Date) async throws -> Exchange {
         if isPostgres {
             let row = try await database.rows(ExchangeCode.self, [.date(now), .text(codeHash), .uuid(family), .text(refresh?.hash),
@@ -80,7 +80,7 @@ extension TokenFamilyStore {
                                                                 .text(try code.decode(column: "scopes", as: String.self)), .date(now),
                                                                 .date(refresh.expiresAt)])
             }
-            try await sql.update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, authorizationID).run()
+            try await AuthorizationGrants(database: db).touch(authorizationID, now: now)
             return .exchanged
         }
     }
@@ -119,8 +119,7 @@ extension TokenFamilyStore {
             _ = try await db.rows(InsertRefreshToken.self, [.text(successor.hash), .uuid(familyID), .text(clientID), .text(scopes),
                                                             .date(now), .date(successor.expiresAt)])
             if let authorizationID = try family.decode(column: "authorization_id", as: UUID?.self) {
-                try await (db as! any SQLDatabase).update(Authorization.schema).set("last_used_at", to: now)
-                    .where("id", .equal, authorizationID).run()
+                try await AuthorizationGrants(database: db).touch(authorizationID, now: now)
             }
             return Rotated(familyID: familyID, family: family, scopes: scopes, successorStored: true)
         }
@@ -176,7 +175,7 @@ extension TokenFamilyStore {
               INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
               SELECT $4::text, id, $3, scopes, $1, $5::timestamptz FROM family WHERE revoked_at IS NULL
             ), touched AS (
-              UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM family WHERE revoked_at IS NULL)
+              \(AuthorizationGrants.touchSQL(idsFrom: "SELECT authorization_id FROM family WHERE revoked_at IS NULL"))
             )
             SELECT * FROM family
             """
@@ -220,7 +219,7 @@ extension TokenFamilyStore {
           INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
           SELECT \(refreshHash), \(family), application_id, scopes, $1, \(refreshExpiresAt) FROM code WHERE \(refreshHash) IS NOT NULL
         ), touched AS (
-          UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT authorization_id FROM code)
+          \(AuthorizationGrants.touchSQL(idsFrom: "SELECT authorization_id FROM code"))
         )
         """
     }

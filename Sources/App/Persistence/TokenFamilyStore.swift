@@ -17,9 +17,16 @@ struct TokenFamilyStore: GrantLiveness {
     }
 
     /// A password change revokes every grant the user made (SPEC §2).
-    func revokeAll(of userID: UUID) async throws {
-        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: AppClock.systemNow())
+    func revokeAll(of userID: UUID, now: Date) async throws {
+        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: now)
             .where("user_id", .equal, userID).where("revoked_at", .is, SQLLiteral.null).run()
+    }
+
+    /// SPEC §6: the user revoked the application.
+    func revokeAll(of userID: UUID, applicationID: String, now: Date) async throws {
+        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: now)
+            .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
+            .where("revoked_at", .is, SQLLiteral.null).run()
     }
 
     /// RFC 6749 §4.1.2: every family issued from a code presented twice.

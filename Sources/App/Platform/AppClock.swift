@@ -6,20 +6,25 @@ import Vapor
 /// entered in the last `SUDO_TTL` seconds" (SPEC §11). Injected, so a test can age a sign-in
 /// without waiting ten minutes; the server's is the system clock. The time source sits behind a
 /// lock because a test replaces it while the application is running.
-final class AppClock: Sendable {
-    private let source: NIOLockedValueBox<@Sendable () -> Date>
+final class AppClock: @unchecked Sendable {
+    // A plain lock and variable, not `NIOLockedValueBox`: its `withLockedValue { $0 }` passes the
+    // closure `inout` through a generic and writes it back wrapped in two more reabstraction
+    // thunks on every read, so each `now()` got slower than the last (126 thunks deep after a
+    // minute of scripts/bench, half of the server's CPU).
+    private let lock = NIOLock()
+    private var source: @Sendable () -> Date
 
     init(_ now: @escaping @Sendable () -> Date = { Date() }) {
-        source = NIOLockedValueBox(now)
+        source = now
     }
 
     func now() -> Date {
-        source.withLockedValue { $0 }()
+        lock.withLock { source }()
     }
 
     /// Replaces the time source (tests).
     func use(_ now: @escaping @Sendable () -> Date) {
-        source.withLockedValue { $0 = now }
+        lock.withLock { source = now }
     }
 }
 

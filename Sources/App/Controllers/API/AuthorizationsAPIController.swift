@@ -13,7 +13,7 @@ struct AuthorizationsAPIController {
 
     func index(req: Request) async throws -> [AuthorizationDTO] {
         let user = try await req.apiUser(requiring: .authorizations)
-        return try await AuthorizationRevocation(database: req.database).list(userID: user.requireID()).map {
+        return try await AuthorizationGrants(database: req.database).list(userID: user.requireID()).map {
             AuthorizationDTO(application: PublicApplicationDTO($0.application), scopes: $0.scopes.split(separator: " ").map(String.init),
                              created_at: RFC3339.string($0.createdAt), last_used_at: $0.lastUsedAt.map { RFC3339.string($0) })
         }
@@ -21,7 +21,7 @@ struct AuthorizationsAPIController {
 
     func delete(req: Request) async throws -> Response {
         let user = try await req.apiUser(requiring: .authorizations)
-        let revoked = try await AuthorizationRevocation(database: req.database)
+        let revoked = try await AuthorizationGrants(database: req.database)
             .revoke(userID: user.requireID(), applicationID: req.parameters.get("application_id") ?? "", now: req.now)
         guard revoked else {
             return try APIResponses.error(.notFound, APIErrorBody(code: "UNKNOWN_AUTHORIZATION", message: "You have not authorized that application."))

@@ -21,7 +21,7 @@ struct AuthorizedAppsController {
 
     func index(req: Request) async throws -> Response {
         let user = try await req.requireUser()
-        let rows = try await AuthorizationRevocation(database: req.database).list(userID: user.requireID()).map {
+        let rows = try await AuthorizationGrants(database: req.database).list(userID: user.requireID()).map {
             Page.Row(applicationID: $0.application.id ?? "", name: $0.application.name, iconURL: $0.application.iconURL,
                      initial: $0.application.initial, ownerUsername: $0.application.owner.username,
                      scopes: $0.scopes.split(separator: " ").map(String.init),
@@ -32,7 +32,7 @@ struct AuthorizedAppsController {
 
     func revoke(req: Request) async throws -> Response {
         let user = try await req.requireUser()
-        _ = try await AuthorizationRevocation(database: req.database)
+        _ = try await AuthorizationGrants(database: req.database)
             .revoke(userID: user.requireID(), applicationID: req.parameters.get("application_id") ?? "", now: req.now)
         req.sessionState.outgoingFlash = .authorizationRevoked
         return req.redirectAfterPost(to: "/settings/authorized-apps")

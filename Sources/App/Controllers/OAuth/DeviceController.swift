@@ -68,18 +68,9 @@ struct DeviceController {
             // OpenID Connect Core §2 `auth_time`: this session's sign-in, as for a code.
             let signIn = AuthorizationCodeStore.SignIn(authTime: try await req.sessions.signInTime() ?? now,
                                                        sessionID: try await req.sessions.publicSessionID())
-            do {
-                // The authorization (SPEC §6) and the approval commit together or not at all.
-                try await req.database.guardedTransaction { tx in
-                    let authorization = try await AuthorizationGrants(database: tx)
-                        .approve(userID: userID, applicationID: pending.clientID, scopes: pending.scopes, now: now)
-                    guard try await DeviceCodeStore(database: tx).approve(userCode: userCode, userID: userID, authorizationID: authorization.id,
-                                                                          signIn: signIn, now: now)
-                    else { throw DecidedMeanwhile() }
-                }
-            } catch is DecidedMeanwhile {
-                return try await entryPage(req, userCode: raw, error: Self.notValid)
-            }
+            guard try await AuthorizationGrants(database: req.database).approveDevice(
+                userCode: userCode, pending: pending, userID: userID, signIn: signIn, now: now)
+            else { return try await entryPage(req, userCode: raw, error: Self.notValid) }
         } else if !(try await DeviceCodeStore(database: req.database).deny(userCode: userCode, userID: userID, now: now)) {
             return try await entryPage(req, userCode: raw, error: Self.notValid)
         }
@@ -128,8 +119,6 @@ struct DeviceController {
         let userCode: String
         let pending: DeviceCodeStore.Pending
     }
-
-    private struct DecidedMeanwhile: Error {}
 
     /// The pending code `raw` names. SPEC §9: counted per session and address before it is
     /// checked (`DeviceCodeThrottle`), so guesses are throttled; a right code gives its count back.

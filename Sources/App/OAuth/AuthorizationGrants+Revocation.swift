@@ -3,28 +3,24 @@ import SQLKit
 import Vapor
 
 /// A user revokes an application (SPEC §6): the authorization ends, and every token family and
-/// unused code it holds stops working at once (device codes approved and not yet exchanged too). Re-authorizing later starts a new authorization.
-struct AuthorizationRevocation {
-    let database: any Database
-
+/// unused code it holds stops working at once (device codes approved and not yet exchanged too).
+/// Re-authorizing later starts a new authorization.
+extension AuthorizationGrants {
     /// Returns false when the user had no live authorization of that application.
-    func revoke(userID: UUID, applicationID: String, now: Date = AppClock.systemNow()) async throws -> Bool {
-        return try await database.guardedTransaction { tx in
-            let sql = tx as! any SQLDatabase
+    func revoke(userID: UUID, applicationID: String, now: Date) async throws -> Bool {
+        try await database.guardedTransaction { tx in
             // Codes first, then the authorization, then the families: the order an exchange takes
             // its locks in (the code's row, then `authorizations`), so the two never deadlock, and
             // a family an exchange commits meanwhile is seen, and revoked, by the last statement.
             try await AuthorizationCodeStore(database: tx).discardUnused(userID: userID, applicationID: applicationID)
             try await DeviceCodeStore(database: tx).revoke(userID: userID, applicationID: applicationID, now: now)
-            let ended = try await sql.update(Authorization.schema)
+            let ended = try await (tx as! any SQLDatabase).update(Authorization.schema)
                 .set("revoked_at", to: now)
                 .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
                 .where("revoked_at", .is, SQLLiteral.null)
                 .returning("id").all()
             guard !ended.isEmpty else { return false }
-            try await sql.update(TokenFamily.schema).set("revoked_at", to: now)
-                .where("user_id", .equal, userID).where("application_id", .equal, applicationID)
-                .where("revoked_at", .is, SQLLiteral.null).run()
+            try await TokenFamilyStore(database: tx).revokeAll(of: userID, applicationID: applicationID, now: now)
             return true
         }
     }
@@ -36,5 +32,16 @@ struct AuthorizationRevocation {
             .with(\.$application) { $0.with(\.$owner) }
             .sort(\.$createdAt, .descending)
             .all()
+    }
+
+    /// The grant's last use (SPEC §6 "last used"), marked by the exchange and the rotation that
+    /// used it, in their own transaction (SQLite; PostgreSQL's statements embed `touchSQL`).
+    func touch(_ id: UUID, now: Date) async throws {
+        try await (database as! any SQLDatabase).update(Authorization.schema).set("last_used_at", to: now).where("id", .equal, id).run()
+    }
+
+    /// PostgreSQL: the same, as a CTE of another store's statement; `$1` is now.
+    static func touchSQL(idsFrom source: String) -> String {
+        "UPDATE authorizations SET last_used_at = $1 WHERE id IN (\(source))"
     }
 }
