@@ -6,10 +6,11 @@ import Vapor
 
 /// Records what users approved (SPEC §5.1, §6): the `authorizations` table's writer for
 /// approvals and revocations (`+Revocation`); other stores' statements touch `last_used_at`
-/// through `touch`/`touchSQL`. SPEC §5.1: an approval, or a silent
-/// `prompt=none` success, and the code it issues are one atomic write with the authorization
-/// they rest on, holding its row, so no revocation can slip between them: one statement on
-/// PostgreSQL, one transaction (which holds SQLite's write lock) on SQLite.
+/// through `touch`/`touchSQL`. SPEC §5.1: an approval, or a silent `prompt=none` success, and
+/// the code it issues are one atomic write with the authorization they rest on: one statement
+/// on PostgreSQL, one transaction (which holds SQLite's write lock) on SQLite. A revocation
+/// that commits between the read and the write leaves a code the exchange refuses: the
+/// exchange holds the authorization's row and reads its outcome.
 struct AuthorizationGrants {
     let database: any Database
 
@@ -32,11 +33,8 @@ struct AuthorizationGrants {
     /// (or, when there is none — a revocation may have ended it since it was read — a new one
     /// starts), and the code is issued on it, in one atomic write. Returns the authorization.
     func approveIssuingCode(_ code: AuthorizationCodeStore.NewCode, now: Date) async throws -> UUID {
-        let existing = try await active(userID: code.userID, applicationID: code.request.client.id)
-        let merged = existing.map { ScopeSet(ScopeSet.stored($0.scopes).scopes.union(code.request.scopes.scopes)).description }
         if isPostgres {
-            let binds = code.binds + [.uuid(existing?.id), .text(merged), .uuid(UUID()), .date(now)]
-            let row = try await database.rows(ApproveIssuingCode.self, binds).first
+            let row = try await database.rows(ApproveIssuingCode.self, code.binds + [.uuid(UUID()), .date(now)]).first
             return try row.unwrap().decode(column: "authorization_id", as: UUID.self)
         }
         return try await database.guardedTransaction { tx in
@@ -114,30 +112,38 @@ struct AuthorizationGrants {
         static let sql = AuthorizationGrants.activeSQL + " FOR UPDATE"
     }
 
-    /// PostgreSQL: `$1…$11` the code (`AuthorizationCodeStore.NewCode.binds`), `$12` the
-    /// authorization read before (or NULL), `$13` its merged scopes, `$14` a new id, `$15` now.
-    /// `live` holds the row, so a revocation in progress is waited out and then seen.
+    /// PostgreSQL, in one statement: the user's live authorization (`live`, as `active` reads
+    /// it) grows to the union of its scopes and the code's `$6` when they are not already in it
+    /// (any order: scopes are read as sets), or a new one starts; `$1…$11` the code
+    /// (`AuthorizationCodeStore.NewCode.binds`), `$12` a new id, `$13` now. No row lock: a
+    /// revocation committing meanwhile leaves the code on a revoked authorization, and the
+    /// exchange, which does lock it, refuses that code (SPEC §5.1). A lock here, and a read
+    /// before, cost every approval a row write and a round trip (scripts/bench's flow).
     private enum ApproveIssuingCode: HotQuery {
         static let sql = """
             WITH live AS (
-              SELECT id FROM authorizations WHERE id = $12::uuid AND revoked_at IS NULL FOR UPDATE
+              SELECT id, scopes FROM authorizations WHERE user_id = $3::uuid AND application_id = $2::text AND revoked_at IS NULL
+              ORDER BY created_at DESC LIMIT 1
             ), grown AS (
-              UPDATE authorizations SET scopes = $13::text WHERE id IN (SELECT id FROM live) RETURNING id
+              UPDATE authorizations SET scopes = (
+                SELECT string_agg(DISTINCT s, ' ') FROM unnest(string_to_array(live.scopes || ' ' || $6::text, ' ')) AS s WHERE s <> '')
+              FROM live WHERE authorizations.id = live.id AND NOT (string_to_array($6::text, ' ') <@ string_to_array(live.scopes, ' '))
             ), started AS (
               INSERT INTO authorizations (id, user_id, application_id, scopes, created_at)
-              SELECT $14::uuid, $3::uuid, $2::text, $6::text, $15::timestamptz WHERE NOT EXISTS (SELECT 1 FROM live)
+              SELECT $12::uuid, $3::uuid, $2::text, $6::text, $13::timestamptz WHERE NOT EXISTS (SELECT 1 FROM live)
               RETURNING id
             ), chosen AS (
-              SELECT id FROM grown UNION ALL SELECT id FROM started
+              SELECT id FROM live UNION ALL SELECT id FROM started
             )
             \(AuthorizationCodeStore.insertSelecting(authorizationFrom: "chosen"))
             """
     }
 
-    /// PostgreSQL: the code (`$1…$11`) on authorization `$12`, only while it is live.
+    /// PostgreSQL: the code (`$1…$11`) on authorization `$12`, only while it is live (a
+    /// revocation committing meanwhile is caught by the exchange's lock, as for an approval).
     private enum IssueCodeOnLive: HotQuery {
         static let sql = """
-            WITH live AS (SELECT id FROM authorizations WHERE id = $12::uuid AND revoked_at IS NULL FOR SHARE)
+            WITH live AS (SELECT id FROM authorizations WHERE id = $12::uuid AND revoked_at IS NULL)
             \(AuthorizationCodeStore.insertSelecting(authorizationFrom: "live"))
             """
     }
