@@ -25,8 +25,9 @@ scripts/harness.py and takes an applications.write token from the user's persona
             signature, iss, aud, exp, nonce), do_user_info_request (same sub).
   manage    RFC 7592 with requests: GET (pyoidc's registration_read too), PUT (a new name, the
             version grows, the registration access token rotates and the old one is refused),
-            a token used on another client's URI → 401, DELETE → 204, after which the
-            registration, the application and its client credentials are gone.
+            a token used on another client's URI → 401 and revoked (RFC 7592 §2.1: its own URI
+            then answers 401 too), DELETE (the other client, with its own token) → 204, after
+            which that registration, its application and its client credentials are gone.
 
 Prints one PASS/FAIL line per check; the last line is `N passed, M failed` (exit 1 on any
 failure, a missing library included).
@@ -201,16 +202,22 @@ def manage(R, ctx):
 
     other = requests.post(f"{ctx.base}/oauth2/register", headers=bearer(ctx.initial_token), timeout=30,
                           json={"redirect_uris": [ctx.redirect], "client_name": "another client"})
-    other_uri = json_of(other).get("registration_client_uri")
+    other_body = json_of(other)
+    other_uri, other_token = other_body.get("registration_client_uri"), other_body.get("registration_access_token")
     crossed = requests.get(other_uri, headers=bearer(new_token), timeout=30) if other_uri else None
     R.check("manage: a client's registration access token on another client's URI → 401",
             crossed is not None and crossed.status_code == 401, f"{crossed.status_code if crossed is not None else other.status_code}")
+    # RFC 7592 §2.1 (SPEC §10): a token presented for another client is revoked.
+    own = requests.get(uri, headers=bearer(new_token), timeout=30)
+    R.check("manage: ... and that token is revoked: its own client's URI → 401 too", own.status_code == 401, f"{own.status_code}")
 
-    deleted = requests.delete(uri, headers=bearer(new_token), timeout=30)
-    R.check("manage: DELETE → 204", deleted.status_code == 204, f"{deleted.status_code}")
-    after = requests.get(uri, headers=bearer(new_token), timeout=30)
-    rest = requests.get(f"{ctx.base}/api/v1/oauth2/applications/{client_id}", headers=bearer(ctx.initial_token), timeout=30)
-    tokens = requests.post(f"{ctx.base}/oauth2/token", auth=(client_id, client.client_secret), timeout=30,
+    other_id = other_body.get("client_id")
+    deleted = requests.delete(other_uri, headers=bearer(other_token), timeout=30) if other_uri else None
+    R.check("manage: DELETE (the other client, with its own token) → 204",
+            deleted is not None and deleted.status_code == 204, f"{deleted.status_code if deleted is not None else other.status_code}")
+    after = requests.get(other_uri, headers=bearer(other_token), timeout=30)
+    rest = requests.get(f"{ctx.base}/api/v1/oauth2/applications/{other_id}", headers=bearer(ctx.initial_token), timeout=30)
+    tokens = requests.post(f"{ctx.base}/oauth2/token", auth=(other_id, other_body.get("client_secret") or ""), timeout=30,
                            data={"grant_type": "client_credentials"})
     R.check("manage: afterwards the token is dead (401), the application gone (404), its secret refused (invalid_client)",
             after.status_code == 401 and rest.status_code == 404 and json_of(tokens).get("error") == "invalid_client",
