@@ -51,6 +51,8 @@ public struct ResourceServer<Verifier: AccessTokenVerifier, Liveness: GrantLiven
         self.liveness = liveness
     }
 
+    /// Inlinable: specialized in the App, no generic metadata lookups on every API call.
+    @inlinable
     public func check(_ token: String) async throws -> (claims: Verifier.Claims, grant: Liveness.LiveGrant)? {
         guard let claims = try await verifier.verifiedClaims(token), let grant = try await liveness.liveGrant(of: claims) else { return nil }
         return (claims, grant)
