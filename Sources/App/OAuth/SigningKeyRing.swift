@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import JWTKit
 import NIOConcurrencyHelpers
+import SQLKit
 import _CryptoExtras
 
 /// The signing keys in `signing_keys`: an ES256 key for access tokens (RFC 9068) and ID tokens
@@ -69,6 +70,11 @@ final class SigningKeyRing: Sendable {
 
     /// `rotate-signing-key --retire KID`: the key is gone at once; tokens it signed stop verifying
     /// (a leaked key). False if there is no such key.
+    /// `gatehouse prune`: keys whose last tokens have expired.
+    static func prune(_ database: any Database, now: Date) async throws -> Int {
+        try await (database as! any SQLDatabase).deleteCounting(from: SigningKey.schema) { $0.where("retire_after", .lessThan, now) }
+    }
+
     static func retire(_ kid: String, on database: any Database) async throws -> Bool {
         guard let row = try await SigningKey.find(kid, on: database) else { return false }
         try await row.delete(on: database)

@@ -96,6 +96,11 @@ struct AuthorizationCodeStore {
         try await delete.run()
     }
 
+    /// `gatehouse prune`: expired codes can no longer be exchanged.
+    func prune(now: Date) async throws -> Int {
+        try await sql.deleteCounting(from: "authorization_codes") { $0.where("expires_at", .lessThan, now) }
+    }
+
     /// Marks the code reused and answers whose it was (the security event names them).
     /// Runs before the families are revoked: see `TokenFamilyStore.exchange`.
     func markReused(_ code: String, now: Date) async throws -> (userID: UUID?, clientID: String)? {

@@ -49,6 +49,11 @@ struct SessionStore {
         if let idHash { others = others.filter(\.$id != idHash) }
         try await others.delete()
     }
+
+    /// `gatehouse prune`: expired sessions.
+    func prune(now: Date) async throws -> Int {
+        try await (database as! any SQLDatabase).deleteCounting(from: BrowserSession.schema) { $0.where("expires_at", .lessThan, now) }
+    }
 }
 
 /// Every page's first statement: the session and its user, in one join.
@@ -59,4 +64,5 @@ private enum SessionWithUser: HotQuery {
         FROM sessions s LEFT JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.expires_at > $2
         """
+
 }

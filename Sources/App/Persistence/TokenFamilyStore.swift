@@ -29,6 +29,20 @@ struct TokenFamilyStore: GrantLiveness {
             .where("revoked_at", .is, SQLLiteral.null).run()
     }
 
+    /// `gatehouse prune`: refresh tokens past their idle expiry, and families past any use. A
+    /// revoked family's access tokens die within one access-token lifetime (`deadBefore`); then
+    /// nothing refers to it. Used refresh tokens are kept while their family lives: they detect
+    /// reuse.
+    func prune(now: Date, deadBefore: Date) async throws -> [(String, Int)] {
+        let sql = database as! any SQLDatabase
+        let tokens = try await sql.deleteCounting(from: "refresh_tokens") { $0.where("expires_at", .lessThan, now) }
+        let families = try await sql.deleteCounting(from: TokenFamily.schema) {
+            $0.where("revoked_at", .lessThan, deadBefore)
+              .orWhere { $0.where("grant_type", .equal, "client_credentials").where("created_at", .lessThan, deadBefore) }
+        }
+        return [("refresh_tokens", tokens), (TokenFamily.schema, families)]
+    }
+
     /// RFC 6749 §4.1.2: every family issued from a code presented twice.
     func revoke(issuedFromCodeHash codeHash: String) async throws {
         try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: AppClock.systemNow())

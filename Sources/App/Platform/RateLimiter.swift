@@ -78,6 +78,11 @@ struct RateLimiter {
         try await sql.raw("UPDATE rate_limits SET hits = hits - 1 WHERE bucket = \(bind: bucket) AND hits > 0").run()
     }
 
+    /// `gatehouse prune`: windows a day old (no rule's is longer than an hour).
+    func prune(now: Date) async throws -> Int {
+        try await sql.deleteCounting(from: "rate_limits") { $0.where("window_start", .lessThan, now.timeIntervalSince1970 - 86_400) }
+    }
+
     func reset(_ bucket: String) async throws {
         try await sql.delete(from: "rate_limits").where("bucket", .equal, bucket).run()
     }
