@@ -37,7 +37,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     ContentConfiguration.global.use(decoder: NULRefusingJSONDecoder(), for: .json)
 
     app.accessTokens = AccessTokens(database: app.db, issuer: config.issuer, ttl: config.accessTokenTTL,
-                                    encryptionKey: config.keyEncryptionKey)
+                                    encryptionKey: config.keyEncryptionKey, clock: app.clock)
     Migrations.register(on: app)
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(RotateSigningKeyCommand(), as: "rotate-signing-key")

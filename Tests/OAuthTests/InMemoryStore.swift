@@ -58,7 +58,7 @@ actor InMemoryStore: OAuthStore {
         return .redeemed(entry.record)
     }
 
-    func revokeTokens(issuedFromCode code: String) async throws {
+    func revokeTokens(issuedFromCode code: String, now: Date) async throws {
         revokedCodes.append(code)
         if let family = familyOfCode[code] { revokedFamilies.insert(family) }
     }
@@ -73,7 +73,7 @@ actor InMemoryStore: OAuthStore {
                                             revoked: revokedFamilies.contains(record.familyID), openID: record.openID))
     }
 
-    func revokeFamily(_ familyID: String) async throws { revokedFamilies.insert(familyID) }
+    func revokeFamily(_ familyID: String, now: Date) async throws { revokedFamilies.insert(familyID) }
 
     func authenticateUser(login: String, password: String) async throws -> OAuthUser? {
         guard let entry = users[login], entry.password == password else { return nil }

@@ -41,10 +41,14 @@ final class AccessTokens: AccessTokenVerifier {
     /// The core's claims builder with this server's issuer and `ACCESS_TOKEN_TTL`.
     var contentIssuer: AccessTokenIssuer { AccessTokenIssuer(issuer: issuer, lifetime: ttl) }
 
-    init(database: any Database, issuer: String, ttl: Int, encryptionKey: SymmetricKey? = nil) {
+    /// The application's clock (`AppClock`): expiry is judged on it.
+    private let clock: AppClock
+
+    init(database: any Database, issuer: String, ttl: Int, encryptionKey: SymmetricKey? = nil, clock: AppClock = AppClock()) {
         ring = SigningKeyRing(database: database, encryptionKey: encryptionKey)
         self.issuer = issuer
         self.ttl = ttl
+        self.clock = clock
     }
 
     /// Creates the first keys if there are none (SPEC §5.2: "created on first start"), after
@@ -136,7 +140,7 @@ final class AccessTokens: AccessTokenVerifier {
         guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: jws.signature) else { throw Rejected.malformed }
         guard key.isValidSignature(signature, for: SHA256.hash(data: jws.signingInput)) else { throw Rejected.badSignature }
         guard let claims = try? Self.claimsDecoder.decode(AccessTokenClaims.self, from: jws.payload) else { throw Rejected.malformed }
-        guard claims.exp.value > AppClock.systemNow() else { throw Rejected.expired }
+        guard claims.exp.value > clock.now() else { throw Rejected.expired }
         guard claims.iss.value == issuer, claims.aud.value.contains(Self.audience) else { throw Rejected.wrongIssuerOrAudience }
         return claims
     }

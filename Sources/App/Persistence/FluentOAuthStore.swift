@@ -163,11 +163,11 @@ struct FluentOAuthStore: OAuthStore {
 
     /// Marks the code reused, then revokes its families: a family created concurrently is
     /// ordered before the mark (see `TokenFamilyStore.exchange`), so it is revoked too.
-    func revokeTokens(issuedFromCode code: String) async throws {
-        guard let owner = try await codes.markReused(code, now: AppClock.systemNow()) else { return }
-        try await families.revoke(issuedFromCodeHash: Secrets.sha256Hex(code))
+    func revokeTokens(issuedFromCode code: String, now: Date) async throws {
+        guard let owner = try await codes.markReused(code, now: now) else { return }
+        try await families.revoke(issuedFromCodeHash: Secrets.sha256Hex(code), now: now)
         // SPEC §7: a code presented twice is a security event (RFC 6749 §10.5).
-        try await SecurityEvents(database: database).record(.codeReuse, userID: owner.userID, clientID: owner.clientID, address: clientAddress)
+        try await SecurityEvents(database: database).record(.codeReuse, userID: owner.userID, clientID: owner.clientID, address: clientAddress, at: now)
     }
 
     func rotateRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption {
@@ -202,9 +202,9 @@ struct FluentOAuthStore: OAuthStore {
             .map { ScopeSet.stored(try $0.decode(column: "scopes", as: String.self)) }
     }
 
-    func revokeFamily(_ familyID: String) async throws {
+    func revokeFamily(_ familyID: String, now: Date) async throws {
         guard let id = UUID(uuidString: familyID) else { return }
-        try await families.revoke(id)
+        try await families.revoke(id, now: now)
     }
 
     // MARK: Users

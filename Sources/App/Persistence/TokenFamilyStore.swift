@@ -9,9 +9,9 @@ import Vapor
 struct TokenFamilyStore: GrantLiveness {
     let database: any Database
 
-    func revoke(_ id: UUID) async throws {
+    func revoke(_ id: UUID, now: Date) async throws {
         try await (database as! any SQLDatabase).update(TokenFamily.schema)
-            .set("revoked_at", to: AppClock.systemNow())
+            .set("revoked_at", to: now)
             .where("id", .equal, id).where("revoked_at", .is, SQLLiteral.null)
             .run()
     }
@@ -44,8 +44,8 @@ struct TokenFamilyStore: GrantLiveness {
     }
 
     /// RFC 6749 §4.1.2: every family issued from a code presented twice.
-    func revoke(issuedFromCodeHash codeHash: String) async throws {
-        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: AppClock.systemNow())
+    func revoke(issuedFromCodeHash codeHash: String, now: Date) async throws {
+        try await (database as! any SQLDatabase).update(TokenFamily.schema).set("revoked_at", to: now)
             .where("code_hash", .equal, codeHash).where("revoked_at", .is, SQLLiteral.null).run()
     }
 

@@ -62,7 +62,7 @@ extension TokenEndpoint {
         let client = try await authenticate(credentials, at: .revocation)
         guard let token, !token.isEmpty else { throw OAuthError(.invalidRequest, "token is required.") }
         guard let found = try await store.describe(token, now: now), found.clientID == client.id else { return }
-        try await store.revokeFamily(found.familyID)
+        try await store.revokeFamily(found.familyID, now: now)
     }
 
     /// RFC 7662: only an authenticated (confidential) client may ask (§2.1), and only about its

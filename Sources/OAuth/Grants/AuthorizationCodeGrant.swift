@@ -37,7 +37,7 @@ struct AuthorizationCodeGrant {
     /// RFC 6749 §4.1.2: "If an authorization code is used more than once … the authorization
     /// server SHOULD revoke all tokens previously issued based on that code."
     private func reused(_ code: String) async throws -> OAuthError {
-        try await store.revokeTokens(issuedFromCode: code)
+        try await store.revokeTokens(issuedFromCode: code, now: now)
         return OAuthError(.invalidGrant, "The authorization code has already been used.")
     }
 

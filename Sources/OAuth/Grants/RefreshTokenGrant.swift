@@ -17,7 +17,7 @@ struct RefreshTokenGrant {
         case .unknown:
             throw OAuthError(.invalidGrant, "The refresh token is invalid.")
         case .reused(let familyID):
-            try await store.revokeFamily(familyID)
+            try await store.revokeFamily(familyID, now: now)
             throw OAuthError(.invalidGrant, "The refresh token has already been used; its grant is revoked.")
         case .redeemed(let redeemed):
             record = redeemed

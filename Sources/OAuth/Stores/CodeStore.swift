@@ -68,5 +68,5 @@ public protocol CodeStore: Sendable {
     /// revocation, the authorization's against the user's.
     func exchangeCode(_ code: String, for grant: Grant, refreshable: Bool, now: Date) async throws -> CodeExchange
     /// RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
-    func revokeTokens(issuedFromCode code: String) async throws
+    func revokeTokens(issuedFromCode code: String, now: Date) async throws
 }

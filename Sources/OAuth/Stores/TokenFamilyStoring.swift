@@ -77,7 +77,7 @@ public protocol TokenFamilyStoring: Sendable {
     /// unused, and, when its family is live, stores a successor in the family with the same
     /// scope (RFC 6749 §6: "identical to that of the refresh token included by the client").
     func rotateRefreshToken(_ token: String, clientID: String, now: Date) async throws -> RefreshRedemption
-    func revokeFamily(_ familyID: String) async throws
+    func revokeFamily(_ familyID: String, now: Date) async throws
     /// The access or refresh token `token` is, if it is one of ours (RFC 7009 §2.1, RFC 7662 §2.2).
     func describe(_ token: String, now: Date) async throws -> TokenDescription?
 }
