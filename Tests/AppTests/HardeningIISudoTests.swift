@@ -92,6 +92,9 @@ struct HardeningIISudoTests {
             let registrationToken = try #require(registered["registration_access_token"] as? String)
             let clientID = try #require(registered["client_id"] as? String)
             #expect(try await Registration.manage(app, .GET, clientID, token: registrationToken).0 == .ok)
+            // A second registered application: one statement retires both tokens (unique hashes).
+            let second = try await Registration.registered(app, token: initial)
+            let secondToken = try #require(second["registration_access_token"] as? String)
 
             try await browser.get("/settings/password")
             #expect(try await browser.post("/settings/password", ["current_password": "correct horse battery",
@@ -101,6 +104,7 @@ struct HardeningIISudoTests {
             try await DeviceFlow.wait(app, deviceCode, seconds: 10)
             #expect(try DeviceFlow.error(try await DeviceFlow.poll(device, deviceCode)) == "access_denied")
             #expect(try await Registration.manage(app, .GET, clientID, token: registrationToken).0 == .unauthorized)
+            #expect(try await Registration.manage(app, .GET, try #require(second["client_id"] as? String), token: secondToken).0 == .unauthorized)
         }
     }
 

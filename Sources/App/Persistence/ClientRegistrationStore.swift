@@ -85,20 +85,19 @@ struct ClientRegistrationStore {
     /// The registration access token stops working (nobody holds the new hash's token): an
     /// ownership transfer ends the old owner's hold, as it ends their client secret (SPEC §7).
     func retireToken(applicationID: String, at date: Date) async throws {
-        try await sql.update(Self.table)
-            .set("token_hash", to: SQLBind(Self.retiredHash()))
-            .set("updated_at", to: SQLBind(date))
-            .where("application_id", .equal, applicationID)
-            .run()
+        try await retire(at: date) { $0.where("application_id", .equal, applicationID) }
     }
 
     /// RFC 7592 §2.1: the token `hash` names, whichever client it belongs to, stops working.
     func retireToken(hash: String, at date: Date) async throws {
-        try await sql.update(Self.table)
-            .set("token_hash", to: SQLBind(Self.retiredHash()))
-            .set("updated_at", to: SQLBind(date))
-            .where("token_hash", .equal, hash)
-            .run()
+        try await retire(at: date) { $0.where("token_hash", .equal, hash) }
+    }
+
+    /// SPEC §10: a password change or reset ends the registration access tokens of every
+    /// application the account owns.
+    func retireTokens(ownerID: UUID, at date: Date) async throws {
+        let owned = sql.select().column("id").from(ClientApplication.schema).where("owner_id", .equal, ownerID)
+        try await retire(at: date) { $0.where("application_id", .in, SQLGroupExpression(owned.query)) }
     }
 
     /// SPEC §10: whether `applicationID` carries a live registration access token (the console
@@ -108,20 +107,14 @@ struct ClientRegistrationStore {
             .where("token_hash", .notLike, Self.retiredPrefix + "%").first() != nil
     }
 
-    /// What a retired token's hash is replaced with: no token hashes to it (hashes are hex), and
-    /// the prefix tells the console the registration carries no live token.
+    /// What a retired token's hash is replaced with: no token hashes to it (hashes are hex), the
+    /// prefix tells the console the registration carries no live token, and the application id
+    /// keeps it unique when one statement retires several (`token_hash` has a unique index).
     private static let retiredPrefix = "retired:"
-    private static func retiredHash() -> String { retiredPrefix + Secrets.random256() }
 
-    /// SPEC §10: a password change or reset ends the registration access tokens of every
-    /// application the account owns.
-    func retireTokens(ownerID: UUID, at date: Date) async throws {
-        let owned = sql.select().column("id").from(ClientApplication.schema).where("owner_id", .equal, ownerID)
-        try await sql.update(Self.table)
-            .set("token_hash", to: SQLBind(Self.retiredHash()))
-            .set("updated_at", to: SQLBind(date))
-            .where("application_id", .in, SQLGroupExpression(owned.query))
-            .run()
+    private func retire(at date: Date, _ rows: (SQLUpdateBuilder) -> SQLUpdateBuilder) async throws {
+        let retired = SQLBinaryExpression(left: SQLBind(Self.retiredPrefix + Secrets.random256() + ":"), op: SQLRaw("||"), right: SQLColumn("application_id"))
+        try await rows(sql.update(Self.table).set("token_hash", to: retired).set("updated_at", to: SQLBind(date))).run()
     }
 
     private static func join(_ values: [String]) -> String { values.joined(separator: " ") }
