@@ -198,8 +198,9 @@ struct ReliabilityTests {
     func deadlineRollsBackOpenTransaction() async throws {
         try await withTestApp { app in
             // A route-level deadline, nested inside the global one, as a slow grant would meet it;
-            // 2 s, so that the quick write meets it on a loaded machine running tests in parallel.
-            let slow = app.grouped(RequestDeadlineMiddleware(deadline: .seconds(2)))
+            // 5 s, so that the quick write meets it on a loaded machine running tests in parallel
+            // (at 2 s it missed once in CI, with the whole suite running beside it).
+            let slow = app.grouped(RequestDeadlineMiddleware(deadline: .seconds(5)))
             slow.post("test", "write") { req -> String in
                 let bucket = try req.query.get(String.self, at: "bucket")
                 let pause = try req.query.get(Int.self, at: "ms")
@@ -216,9 +217,9 @@ struct ReliabilityTests {
             #expect(quick.status == .ok)
             #expect(try await stored("quick"))
 
-            let late = try await app.testing().sendRequest(.POST, "/test/write?bucket=late&ms=5000")
+            let late = try await app.testing().sendRequest(.POST, "/test/write?bucket=late&ms=8000")
             #expect(late.status == .serviceUnavailable)
-            try await Task.sleep(for: .seconds(4))  // the handler finishes its transaction meanwhile
+            try await Task.sleep(for: .seconds(4))  // the handler finishes its transaction meanwhile (8 s after it began)
             #expect(try await stored("late") == false)
         }
     }
