@@ -193,6 +193,12 @@ def main(checks, repetitions, parallel):
                 log(f"  note: {len(mine) - overlapped} {kind} race(s) were not fully overlapped (a request finished before the last one left)")
         statuses = report_log_problems(server)
         checks.check("no 5xx in the server log", not statuses, f"{dict(statuses)}")
+    except Exception:
+        if server:  # what the server saw last: the reason a script step failed is often in it
+            with open(server.log_path) as handle:
+                for line in handle.readlines()[-12:]:
+                    log("server log: " + line.rstrip()[:300])
+        raise
     finally:
         if racers:
             racers.close()

@@ -277,6 +277,8 @@ class Person:
         if pkce:
             query.update({"code_challenge": pkce, "code_challenge_method": "S256"})
         consent = self.http.get(f"{base}/oauth2/authorize?{urlencode(query)}", timeout=self.timeout)
+        assert 'name="decision"' in consent.text, \
+            f"no consent page: {consent.status_code} at {consent.url.split('?')[0]}, title {page_title(consent.text)!r}"
         approved = self.http.post(f"{base}/oauth2/authorize", data=approval(consent.text), allow_redirects=False,
                                   timeout=self.timeout)
         code = code_in(approved)
@@ -499,6 +501,11 @@ def metric(base, name, **labels):
         if line.startswith(series + " "):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def page_title(html):
+    match = re.search(r"<title>([^<]*)</title>", html)
+    return match.group(1).strip() if match else html[:120]
 
 
 def approval(consent_html):
