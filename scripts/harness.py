@@ -623,7 +623,7 @@ class Checks:
         sys.exit(1 if self.failed else 0)
 
 
-def with_gatehouse(R, database, prefix, body, env=None):
+def with_gatehouse(R, database, prefix, body, env=None, port=None):
     """Runs `body(server)` against a Gatehouse of its own: on a fresh SQLite file, or for
     "postgres" on a throwaway cluster; `env` adds to the server's environment (Server). A crash
     is one failure (`R.crash`); afterwards the server log must hold no 5xx (a check), the
@@ -639,7 +639,7 @@ def with_gatehouse(R, database, prefix, body, env=None):
             database_url = "sqlite://" + os.path.join(scratch, "gatehouse.sqlite")
         binary = gatehouse_binary()
         log(f"starting {binary} on {database}")
-        server = Server(binary, database_url, env=env, log_path=os.path.join(scratch, "gatehouse.log"))
+        server = Server(binary, database_url, port=port, env=env, log_path=os.path.join(scratch, "gatehouse.log"))
         body(server)
     except Exception as error:
         R.crash(error)

@@ -32,6 +32,8 @@ struct AppConfig: Sendable {
     /// `SUDO_TTL`: seconds a password entry (sign-in, registration, the sudo prompt) lets the
     /// console delete an application or reset a secret without asking again (SPEC §11).
     var sudoTTL = 600
+    /// `MAIL_TRANSPORT`, `MAIL_FROM` (SPEC §12).
+    var mail = MailConfig()
 
     static let defaultSQLitePath = "db/gatehouse.sqlite"
 
@@ -135,7 +137,8 @@ struct AppConfig: Sendable {
             registrationLimitPerHour: registrationLimit,
             // SPEC §11: "a password entered in the last 10 minutes". At most a day: past that the
             // prompt would protect nothing a stolen session cookie could not already do.
-            sudoTTL: try seconds("SUDO_TTL", default: 600, max: 86_400)!
+            sudoTTL: try seconds("SUDO_TTL", default: 600, max: 86_400)!,
+            mail: try MailConfig.load(transport: value("MAIL_TRANSPORT"), from: value("MAIL_FROM"), issuer: issuer)
         )
     }
 

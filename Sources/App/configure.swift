@@ -43,6 +43,7 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(RotateSigningKeyCommand(), as: "rotate-signing-key")
     app.asyncCommands.use(PruneCommand(), as: "prune")
     app.lifecycle.use(ScheduledPrune())
+    app.lifecycle.use(app.mailDelivery)
     try routes(app)
 }
 

@@ -17,6 +17,10 @@ public struct OAuthError: Error, Equatable, Sendable {
         // OpenID Connect Core §3.1.2.6, used by `prompt=none`
         case loginRequired = "login_required"
         case consentRequired = "consent_required"
+        case interactionRequired = "interaction_required"
+        /// OpenID Connect Core Unmet Authentication Requirements 1.0 §2: `acr_values` asked for
+        /// a second factor the user does not have.
+        case unmetAuthenticationRequirements = "unmet_authentication_requirements"
         case requestNotSupported = "request_not_supported"
         case requestURINotSupported = "request_uri_not_supported"
         // RFC 6750 §3.1

@@ -21,7 +21,9 @@ struct AccountService {
         case invalid(FieldErrors)
     }
 
-    func register(_ input: RegistrationInput, kind: User.Kind = .user) async throws -> RegistrationResult {
+    /// `onCreated` runs in the transaction that creates the user (the verification mail, SPEC §12).
+    func register(_ input: RegistrationInput, kind: User.Kind = .user,
+                  onCreated: (@Sendable (any Database, User) async throws -> Void)? = nil) async throws -> RegistrationResult {
         let username = AccountRules.normalizeUsername(input.username)
         let email = AccountRules.normalizeEmail(input.email)
         var errors = FieldErrors()
@@ -39,7 +41,10 @@ struct AccountService {
 
         let user = User(username: username, email: email, passwordHash: try await passwords.hash(input.password), kind: kind)
         do {
-            try await users.create(user)
+            try await database.guardedTransaction { db in
+                try await UserStore(database: db).create(user)
+                try await onCreated?(db, user)
+            }
         } catch is UserStore.Taken {
             // Two registrations raced past the checks above; the unique indexes decide.
             return .invalid(["username": "That username or email is taken."])

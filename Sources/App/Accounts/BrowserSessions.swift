@@ -44,6 +44,10 @@ struct BrowserSessions {
             state.loaded = true
             if let cookie = state.cookieValue, cookie.count <= 128 {
                 (state.record, state.user) = try await SessionStore(database: request.database).live(idHash: Secrets.sha256Hex(cookie), now: request.now)
+                if let record = state.record, state.user != nil,
+                   request.now.timeIntervalSince(record.lastSeenAt ?? .distantPast) > SessionStore.lastSeenResolution {
+                    try await SessionStore(database: request.database).touch(record, now: request.now)
+                }
             }
         }
         return state.record
@@ -76,6 +80,12 @@ struct BrowserSessions {
         return String(Secrets.sha256Hex("sid:" + idHash).prefix(32))
     }
 
+    /// How the sessions list names a session: derived from the stored hash, like `sid`, so the
+    /// page reveals nothing that could rebuild the cookie.
+    static func listID(_ idHash: String) -> String {
+        String(Secrets.sha256Hex("list:" + idHash).prefix(32))
+    }
+
     static let csrfCookieName = "gatehouse_csrf"
 
     /// The CSRF token for forms on this page. SPEC §7: a visitor who only reads a page costs no
@@ -98,11 +108,43 @@ struct BrowserSessions {
 
     /// Signs `user` in under a new session id and a new CSRF token, ending the previous session:
     /// a session id an attacker planted before sign-in is worthless after it (session fixation).
-    func signIn(_ user: User) async throws {
+    /// `methods`: how the user proved who they are (RFC 8176 `amr`), carried to ID tokens.
+    func signIn(_ user: User, methods: [String] = ["pwd"]) async throws {
         if let old = try await current() { try await SessionStore(database: request.database).delete(old) }
-        _ = try await start(userID: try user.requireID(), lifetime: Self.signedInLifetime, persistentCookie: true)
+        _ = try await start(userID: try user.requireID(), lifetime: Self.signedInLifetime, persistentCookie: true, amr: methods)
         state.user = user
         try await rememberDevice(for: try user.requireID())
+    }
+
+    /// A right password for an account with a second factor (SPEC §12): a new, still anonymous
+    /// session that waits ten minutes for the second factor (`/login/two-factor`).
+    func awaitSecondFactor(for user: User) async throws {
+        if let old = try await current() { try await SessionStore(database: request.database).delete(old) }
+        let record = try await start(userID: nil, lifetime: Self.secondFactorLifetime, persistentCookie: false, amr: ["pwd"],
+                                     pendingUserID: try user.requireID())
+        state.user = nil
+        _ = record
+    }
+
+    static let secondFactorLifetime: TimeInterval = 600
+
+    /// The account whose second factor this session waits for.
+    func pendingSecondFactorUserID() async throws -> UUID? {
+        try await current()?.pendingUserID
+    }
+
+    /// How this session's user signed in (RFC 8176 `amr` values).
+    func methods() async throws -> [String] {
+        guard try await user() != nil else { return [] }
+        return (state.record?.amr ?? "pwd").split(separator: " ").map(String.init)
+    }
+
+    /// A step-up with a second factor (`acr_values=mfa`): the session gains `methods`.
+    func addMethods(_ added: [String]) async throws {
+        guard let record = try await current(), try await user() != nil else { return }
+        var methods = try await self.methods()
+        for method in added where !methods.contains(method) { methods.append(method) }
+        try await SessionStore(database: request.database).setMethods(record, amr: methods.joined(separator: " "))
     }
 
     func signOut() async throws {
@@ -113,7 +155,8 @@ struct BrowserSessions {
         state.clearCookie = true
     }
 
-    private func start(userID: UUID?, lifetime: TimeInterval, persistentCookie: Bool) async throws -> BrowserSession {
+    private func start(userID: UUID?, lifetime: TimeInterval, persistentCookie: Bool, amr: [String] = [],
+                       pendingUserID: UUID? = nil) async throws -> BrowserSession {
         // SPEC §11: a session starts at sign-in or registration, which count as entering the
         // password; on the application's clock, which sudo mode measures with.
         let passwordAt = userID == nil ? nil : request.application.clock.now()
@@ -121,6 +164,13 @@ struct BrowserSessions {
         let record = BrowserSession(
             idHash: Secrets.sha256Hex(cookie), userID: userID, passwordAt: passwordAt,
             csrfToken: Secrets.random256(), expiresAt: request.now.addingTimeInterval(lifetime))
+        if userID != nil || pendingUserID != nil {
+            record.amr = amr.joined(separator: " ")
+            record.userAgent = request.headers.first(name: .userAgent).map { String($0.prefix(300)) }
+            record.address = String(request.clientAddress.prefix(64))
+            record.pendingUserID = pendingUserID
+            if pendingUserID != nil { record.passwordAt = nil }
+        }
         try await SessionStore(database: request.database).create(record)
         state.record = record
         state.loaded = true

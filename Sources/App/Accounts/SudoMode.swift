@@ -1,5 +1,6 @@
 import OAuth
 import Vapor
+import WebAuthn
 
 /// The console actions that need a recent password (SPEC §11), in the words the prompt shows.
 /// Transferring ownership is one of SPEC §11's list too, but it exists only in the admin REST
@@ -11,6 +12,8 @@ enum SudoAction: Sendable {
     case revealClientSecret
     /// A consent (code flow or `/device`) granting a scope that can do the above over REST.
     case approveConsent
+    /// SPEC §12: a new address, and weakening the second factor.
+    case changeEmail, disableTOTP, removePasskey, regenerateRecoveryCodes
 
     var summary: String {
         switch self {
@@ -20,6 +23,10 @@ enum SudoAction: Sendable {
         case .resetPersonalClientSecret: "reset your personal client's secret"
         case .revealClientSecret: "make this application confidential and show its new client secret"
         case .approveConsent: "let this application manage your applications or authorizations"
+        case .changeEmail: "change your email address"
+        case .disableTOTP: "turn off your authenticator app"
+        case .removePasskey: "remove this passkey"
+        case .regenerateRecoveryCodes: "make new recovery codes"
         }
     }
 
@@ -35,6 +42,10 @@ enum SudoAction: Sendable {
             return APIAccessController.path
         case .approveConsent:
             return "/"
+        case .changeEmail:
+            return "/settings/email"
+        case .disableTOTP, .removePasskey, .regenerateRecoveryCodes:
+            return "/settings/security"
         }
     }
 }
@@ -49,11 +60,13 @@ struct SudoMode {
     /// The prompt form's hidden field: the token of the kept request, not the request.
     static let tokenField = "sudo_request"
     static let passwordField = "password"
+    /// SPEC §12: the prompt accepts a passkey assertion (AuthenticationResponseJSON) instead.
+    static let passkeyField = "passkey"
     /// How long a prompt can be answered.
     static let pendingLifetime: TimeInterval = 600
     /// Never kept with a request: the prompt's own fields (a password is never stored) and the
     /// CSRF token (the prompt's form brings the session's own, checked again).
-    static let unkeptFields: Set<String> = [CSRFMiddleware.fieldName, tokenField, passwordField]
+    static let unkeptFields: Set<String> = [CSRFMiddleware.fieldName, tokenField, passwordField, passkeyField]
     static let expiredMessage = "This confirmation has expired or was already used, so nothing was changed. Go back, reload the page and submit the form again."
 
     enum Answer {
@@ -96,12 +109,18 @@ struct SudoMode {
     /// (used, expired, another session's, another action's) performs nothing and checks no
     /// password. A wrong password shows the prompt again and counts toward the sign-in throttle
     /// (SPEC §2, §11), whose 429 page a throttled attempt gets, as on the sign-in form.
-    func answer(token: String, password: String, for action: SudoAction) async throws -> Answer {
+    func answer(token: String, password: String, passkey: String = "", for action: SudoAction) async throws -> Answer {
         let (session, user) = try await signedIn()
         let store = SudoRequestStore(database: request.database)
         let key = key(session: session, token: token)
         guard token.count == 43, try await store.isPending(key, now: now) else {
             throw Abort(.badRequest, reason: Self.expiredMessage)
+        }
+        if !passkey.isEmpty {
+            guard try await passkeyConfirms(passkey, user: user) else {
+                return .page(try await render(action, token: token, error: "That passkey could not be verified. Try again, or enter your password.", status: .unprocessableEntity))
+            }
+            return try await confirmed(session, key: key, store: store)
         }
         guard !password.isEmpty else {
             return .page(try await render(action, token: token, error: "Enter your password.", status: .unprocessableEntity))
@@ -120,10 +139,25 @@ struct SudoMode {
         guard passed else {
             return .page(try await render(action, token: token, error: "That is not your password. Try again.", status: .unprocessableEntity))
         }
+        return try await confirmed(session, key: key, store: store)
+    }
+
+    private func confirmed(_ session: BrowserSession, key: SudoRequestStore.Key, store: SudoRequestStore) async throws -> Answer {
         try await SessionStore(database: request.database).markPasswordEntered(session, at: now)
         // Single use: of two submissions of one prompt, only one gets the fields.
         guard let fields = try await store.take(key, now: now) else { throw Abort(.badRequest, reason: Self.expiredMessage) }
         return .replay(fields)
+    }
+
+    private func passkeyConfirms(_ json: String, user: User) async throws -> Bool {
+        guard json.utf8.count <= 16_384, let response = try? JSONDecoder().decode(AuthenticationResponse.self, from: Data(json.utf8)),
+              try await request.passkeys.authenticate(response, purpose: .sudo, expectedUserID: try user.requireID()) != nil
+        else {
+            await request.recordSecurityEvent(.sudoPromptFailure, userID: user.id)
+            return false
+        }
+        await request.recordSecurityEvent(.sudoPrompt, userID: user.id)
+        return true
     }
 
     private func signedIn() async throws -> (BrowserSession, User) {
@@ -142,7 +176,8 @@ struct SudoMode {
         let page = SudoPage(
             layout: try await request.layout("Confirm your password"), action: action.summary, path: request.url.path,
             token: token, username: user.username, window: Self.words(seconds: Int(window)),
-            cancelPath: action.cancelPath(request), error: error)
+            cancelPath: action.cancelPath(request), error: error,
+            hasPasskeys: try await PasskeyStore(database: request.database).count(userID: try user.requireID()) > 0)
         return try await request.page("accounts/sudo", page, status: status)
     }
 

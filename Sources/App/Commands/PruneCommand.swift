@@ -34,6 +34,9 @@ struct Pruner {
         counts.append((SecurityEvents.table, try await SecurityEvents(database: database).prune(now: now)))
         counts.append((KnownDeviceStore.table, try await KnownDeviceStore(database: database).prune(now: now)))
         counts.append((PendingAuthorizationStore.table, try await PendingAuthorizationStore(database: database).prune(now: now)))
+        counts.append((MailOutbox.table, try await MailOutbox(database: database).prune(now: now)))
+        counts.append((AccountTokenStore.table, try await AccountTokenStore(database: database).prune(now: now)))
+        counts.append((PasskeyStore.challengeTable, try await PasskeyStore(database: database).pruneChallenges(now: now)))
         return counts
     }
 }

@@ -5,6 +5,7 @@ import Vapor
 /// the session's `csrf_token`, compared in constant time. A missing or wrong token is a 403.
 struct CSRFMiddleware: Middleware {
     static let fieldName = "csrf_token"
+    static let headerName = "X-CSRF-Token"
     /// Route middleware runs before Vapor collects a streamed body, so we collect it here, with
     /// the limit of the routes behind us (64 KiB for forms, more for icon uploads).
     var maxBodySize: ByteCount = "64kb"
@@ -41,7 +42,9 @@ struct CSRFMiddleware: Middleware {
         let form = request.headers.isURLEncodedForm ? try? Request.formDecode(request.body.string ?? "") : nil
         // Only a urlencoded form can be exempt: any other body is checked (its handler might read it as one).
         if let onlyFormsWith, let form, !form.keys.contains(where: onlyFormsWith.contains) { return }
-        let sent = form != nil ? form?[Self.fieldName] : try? request.content.get(String.self, at: Self.fieldName)
+        // SPEC §12: the pages' JSON calls (WebAuthn) send the token as a header.
+        let sent = request.headers.first(name: Self.headerName)
+            ?? (form != nil ? form?[Self.fieldName] : try? request.content.get(String.self, at: Self.fieldName))
         guard let sent, try await request.sessions.csrfMatches(sent) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from Gatehouse. Go back, reload the page and try again.")
         }

@@ -26,7 +26,8 @@ struct RequireSudoMiddleware: AsyncMiddleware {
         let sudo = request.sudo
         if let token = try? request.content.get(String.self, at: SudoMode.tokenField) {
             let password = (try? request.content.get(String.self, at: SudoMode.passwordField)) ?? ""
-            switch try await sudo.answer(token: token, password: password, for: action) {
+            let passkey = (try? request.content.get(String.self, at: SudoMode.passkeyField)) ?? ""
+            switch try await sudo.answer(token: token, password: password, passkey: passkey, for: action) {
             case .page(let response):
                 return response
             case .replay(let fields):

@@ -17,6 +17,7 @@ enum Migrations {
         AddClientRegistrations(),
         AddHardeningII(),
         AddPendingAuthorizations(),
+        AddAccountSecurity(),
     ]
 
     static func register(on app: Application) {

@@ -16,6 +16,8 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "email") var email: String?
     @OptionalField(key: "password_hash") var passwordHash: String?
     @Enum(key: "kind") var kind: Kind
+    /// SPEC §12: when the current address was confirmed by a mailed link; null until then.
+    @OptionalField(key: "email_verified_at") var emailVerifiedAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

@@ -14,6 +14,8 @@ struct AuthorizationCodeStore {
     struct SignIn {
         let authTime: Date
         let sessionID: String
+        /// How the session signed in (RFC 8176 `amr`), for the ID token.
+        var methods: [String] = []
     }
 
     /// A 256-bit code, stored hashed, bound to client, user, redirect URI, scopes, PKCE challenge
@@ -34,22 +36,23 @@ struct AuthorizationCodeStore {
             expiresAt = now.addingTimeInterval(TimeInterval(ttl))
         }
 
-        /// `$1…$11` of `insertSelecting`.
+        /// `$1…$12` of `insertSelecting`.
         var binds: [HotBind] {
             [.text(Secrets.sha256Hex(code)), .text(request.client.id), .uuid(userID), .text(request.redirectURI),
              .bool(request.redirectURIWasSent), .text(request.scopes.description), .text(request.codeChallenge), .date(expiresAt),
-             .text(request.isOpenID ? request.openID.nonce : nil), .date(signIn.authTime), .text(signIn.sessionID)]
+             .text(request.isOpenID ? request.openID.nonce : nil), .date(signIn.authTime), .text(signIn.sessionID),
+             .text(OpenIDContext.storedMethods(signIn.methods))]
         }
     }
 
-    /// PostgreSQL: the code `$1…$11` on the authorization the CTE `source` names (no row there,
+    /// PostgreSQL: the code `$1…$12` on the authorization the CTE `source` names (no row there,
     /// no code). Returns `authorization_id`.
     static func insertSelecting(authorizationFrom source: String) -> String {
         """
         INSERT INTO authorization_codes (code_hash, application_id, user_id, authorization_id, redirect_uri, redirect_uri_sent,
-          scopes, code_challenge, expires_at, nonce, auth_time, sid)
+          scopes, code_challenge, expires_at, nonce, auth_time, sid, amr)
         SELECT $1::text, $2::text, $3::uuid, \(source).id, $4::text, $5::boolean, $6::text, $7::text, $8::timestamptz, $9::text,
-          $10::timestamptz, $11::text FROM \(source)
+          $10::timestamptz, $11::text, $12::text FROM \(source)
         RETURNING authorization_id
         """
     }
@@ -68,7 +71,8 @@ struct AuthorizationCodeStore {
         let userID = try row.decode(column: "user_id", as: UUID.self)
         let profile = try row.decode(column: "username", as: String?.self).map { username in
             UserProfile(id: userID.uuidString.lowercased(), username: username, email: try row.decode(column: "email", as: String?.self),
-                        updatedAt: try row.decode(column: "updated_at", as: Date?.self), type: try row.decode(column: "kind", as: String?.self))
+                        updatedAt: try row.decode(column: "updated_at", as: Date?.self), type: try row.decode(column: "kind", as: String?.self),
+                        emailVerified: try row.decode(column: "email_verified_at", as: Date?.self) != nil)
         }
         return .unused(try Self.record(row, profile: profile))
     }
@@ -110,20 +114,20 @@ struct AuthorizationCodeStore {
     }
 
     private static let columns = ["application_id", "user_id", "authorization_id", "redirect_uri", "redirect_uri_sent", "scopes",
-                                  "code_challenge", "expires_at", "nonce", "auth_time", "sid"]
+                                  "code_challenge", "expires_at", "nonce", "auth_time", "sid", "amr"]
 
     private enum InsertCode: HotQuery {
         static let sql = """
             INSERT INTO authorization_codes (code_hash, application_id, user_id, authorization_id, redirect_uri, redirect_uri_sent,
-              scopes, code_challenge, expires_at, nonce, auth_time, sid)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+              scopes, code_challenge, expires_at, nonce, auth_time, sid, amr)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             """
     }
 
     private enum LookUpCode: HotQuery {
         static let sql = """
             SELECT \(AuthorizationCodeStore.columns.map { "c.\($0)" }.joined(separator: ", ")), c.used_at,
-              u.username, u.email, u.updated_at, u.kind
+              u.username, u.email, u.updated_at, u.kind, u.email_verified_at
             FROM authorization_codes c LEFT JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1
             """
     }
@@ -147,6 +151,8 @@ extension OpenIDContext {
     /// The sign-in a code or family row carries (nil for rows from before OpenID Connect).
     static func stored(_ row: any SQLRow, nonce: String?) throws -> OpenIDContext? {
         guard let authTime = try row.decode(column: "auth_time", as: Date?.self) else { return nil }
-        return OpenIDContext(authTime: authTime, nonce: nonce, sessionID: try row.decode(column: "sid", as: String?.self))
+        let methods = row.contains(column: "amr") ? try row.decode(column: "amr", as: String?.self) : nil
+        return OpenIDContext(authTime: authTime, nonce: nonce, sessionID: try row.decode(column: "sid", as: String?.self),
+                             methods: OpenIDContext.methods(stored: methods))
     }
 }

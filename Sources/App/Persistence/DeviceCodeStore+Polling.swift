@@ -22,7 +22,7 @@ extension DeviceCodeStore {
         guard let row = try await database.rows(PollDeviceCode.self, binds).first else { return nil }
         var user: (any SQLRow)?
         if let userID = try row.decode(column: "user_id", as: UUID?.self) {
-            user = try await sql.select().columns("username", "email", "updated_at", "kind").from(User.schema)
+            user = try await sql.select().columns("username", "email", "updated_at", "kind", "email_verified_at").from(User.schema)
                 .where("id", .equal, userID).first()
         }
         return try Self.poll(row, user: user)
@@ -47,14 +47,14 @@ extension DeviceCodeStore {
             guard let code = try await sql.update(Self.table).set("used_at", to: now)
                 .where("device_code_hash", .equal, deviceCodeHash).where("application_id", .equal, clientID)
                 .where("status", .equal, "approved").where("used_at", .is, SQLLiteral.null).where("expires_at", .greaterThan, now)
-                .returning("user_id", "authorization_id", "scopes", "auth_time", "sid").first()
+                .returning("user_id", "authorization_id", "scopes", "auth_time", "sid", "amr").first()
             else { return false }
             let authorizationID = try code.decode(column: "authorization_id", as: UUID.self)
             _ = try await db.rows(TokenFamilyStore.InsertFamily.self, [
                 .uuid(family), .text(clientID), .uuid(try code.decode(column: "user_id", as: UUID.self)), .uuid(authorizationID), .null,
                 .text(TokenRequest.deviceCodeGrantType), .date(now),
                 try code.decode(column: "auth_time", as: Date?.self).map(HotBind.date) ?? .null,
-                .text(try code.decode(column: "sid", as: String?.self)),
+                .text(try code.decode(column: "sid", as: String?.self)), .text(try code.decode(column: "amr", as: String?.self)),
             ])
             if let refresh {
                 _ = try await db.rows(TokenFamilyStore.InsertRefreshToken.self, [
@@ -77,7 +77,8 @@ extension DeviceCodeStore {
             let profile = try user.flatMap { user in
                 try user.decode(column: "username", as: String?.self).map { username in
                     UserProfile(id: userID.uuidString.lowercased(), username: username, email: try user.decode(column: "email", as: String?.self),
-                                updatedAt: try user.decode(column: "updated_at", as: Date?.self), type: try user.decode(column: "kind", as: String?.self))
+                                updatedAt: try user.decode(column: "updated_at", as: Date?.self), type: try user.decode(column: "kind", as: String?.self),
+                                emailVerified: try user.decode(column: "email_verified_at", as: Date?.self) != nil)
                 }
             }
             status = .approved(DeviceGrantRecord(
@@ -101,7 +102,7 @@ extension DeviceCodeStore {
           poll_interval = CASE WHEN \(tooFast) THEN poll_interval + $4 ELSE poll_interval END,
           last_polled_at = $3
         WHERE device_code_hash = $1 AND application_id = $2
-        RETURNING status, used_at, expires_at, slowed_down, poll_interval, user_id, authorization_id, scopes, auth_time, sid
+        RETURNING status, used_at, expires_at, slowed_down, poll_interval, user_id, authorization_id, scopes, auth_time, sid, amr
         """
 
     /// SQLite: the poll (its user is read after it, in-process).
@@ -113,7 +114,7 @@ extension DeviceCodeStore {
     private enum PollDeviceCodeWithUser: HotQuery {
         static let sql = """
             WITH polled AS (\(DeviceCodeStore.pollUpdate))
-            SELECT polled.*, u.username, u.email, u.updated_at, u.kind FROM polled LEFT JOIN users u ON u.id = polled.user_id
+            SELECT polled.*, u.username, u.email, u.updated_at, u.kind, u.email_verified_at FROM polled LEFT JOIN users u ON u.id = polled.user_id
             """
     }
 

@@ -67,6 +67,7 @@ struct DeviceCodeStore {
         try await decide(userCode: userCode, status: "approved", now: now) { update in
             update.set("user_id", to: userID).set("authorization_id", to: authorizationID)
                 .set("auth_time", to: signIn.authTime).set("sid", to: signIn.sessionID)
+                .set("amr", to: OpenIDContext.storedMethods(signIn.methods))
         }
     }
 

@@ -187,7 +187,8 @@ struct FluentOAuthStore: OAuthStore {
         let profile = try family.decode(column: "username", as: String?.self).flatMap { username in
             try userID.map { UserProfile(id: $0.uuidString.lowercased(), username: username, email: try family.decode(column: "email", as: String?.self),
                                          updatedAt: try family.decode(column: "updated_at", as: Date?.self),
-                                         type: try family.decode(column: "kind", as: String?.self)) }
+                                         type: try family.decode(column: "kind", as: String?.self),
+                                         emailVerified: try family.decode(column: "email_verified_at", as: Date?.self) != nil) }
         }
         return .redeemed(RefreshGrantRecord(
             familyID: rotated.familyID.uuidString, clientID: clientID, userID: userID?.uuidString,
@@ -220,11 +221,12 @@ struct FluentOAuthStore: OAuthStore {
 
     func profile(userID: String) async throws -> UserProfile? {
         guard let uuid = UUID(uuidString: userID),
-              let row = try await sql.select().columns("username", "email", "updated_at").from(User.schema).where("id", .equal, uuid).first()
+              let row = try await sql.select().columns("username", "email", "updated_at", "email_verified_at").from(User.schema).where("id", .equal, uuid).first()
         else { return nil }
         return UserProfile(id: uuid.uuidString.lowercased(), username: try row.decode(column: "username", as: String.self),
                            email: try row.decode(column: "email", as: String?.self),
-                           updatedAt: try row.decode(column: "updated_at", as: Date?.self))
+                           updatedAt: try row.decode(column: "updated_at", as: Date?.self),
+                           emailVerified: try row.decode(column: "email_verified_at", as: Date?.self) != nil)
     }
 
     func userKind(_ id: UUID) async throws -> User.Kind? {

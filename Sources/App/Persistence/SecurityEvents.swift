@@ -25,6 +25,22 @@ struct SecurityEvents: Sendable {
         /// The sudo prompt (SPEC §11) took the right password; `sudoPromptFailure`, a wrong one.
         case sudoPrompt = "sudo.prompt"
         case sudoPromptFailure = "sudo.prompt.failure"
+        // SPEC §12: every enrolment, removal, 2FA sign-in, failed code and recovery-code use.
+        case emailVerified = "email.verified"
+        case emailChanged = "email.changed"
+        case passwordReset = "password.reset"
+        case totpEnabled = "two_factor.totp.enabled"
+        case totpDisabled = "two_factor.totp.disabled"
+        case recoveryCodesGenerated = "two_factor.recovery_codes.generated"
+        case recoveryCodeUsed = "two_factor.recovery_code.used"
+        case passkeyAdded = "passkey.added"
+        case passkeyRemoved = "passkey.removed"
+        case twoFactorSuccess = "sign_in.two_factor.success"
+        case twoFactorFailure = "sign_in.two_factor.failure"
+        case twoFactorThrottled = "sign_in.two_factor.throttled"
+        case passkeySignIn = "sign_in.passkey"
+        case passkeyFailure = "sign_in.passkey.failure"
+        case sessionRevoked = "session.revoked"
     }
 
     struct Event: Content {

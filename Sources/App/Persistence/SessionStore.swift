@@ -16,6 +16,9 @@ struct SessionStore {
                                     expiresAt: try row.decode(column: "expires_at", as: Date.self))
         record.createdAt = try row.decode(column: "created_at", as: Date?.self)
         record.passwordAt = try row.decode(column: "password_at", as: Date?.self)
+        record.amr = try row.decode(column: "amr", as: String?.self)
+        record.lastSeenAt = try row.decode(column: "last_seen_at", as: Date?.self)
+        record.pendingUserID = try row.decode(column: "pending_user_id", as: UUID?.self)
         record.$id.exists = true  // a stored row: delete() and update() work on it
         guard let userID, let kind = User.Kind(rawValue: try row.decode(column: "kind", as: String?.self) ?? "") else { return (record, nil) }
         let user = User(id: userID, username: try row.decode(column: "username", as: String.self),
@@ -23,6 +26,7 @@ struct SessionStore {
                         passwordHash: try row.decode(column: "password_hash", as: String?.self), kind: kind)
         user.createdAt = try row.decode(column: "user_created_at", as: Date?.self)
         user.updatedAt = try row.decode(column: "user_updated_at", as: Date?.self)
+        user.emailVerifiedAt = try row.decode(column: "email_verified_at", as: Date?.self)
         user.$id.exists = true
         return (record, user)
     }
@@ -43,11 +47,38 @@ struct SessionStore {
         record.passwordAt = date
     }
 
+    /// SPEC §12: last seen at most every `SessionStore.lastSeenResolution`, so reading a page
+    /// writes nothing most of the time.
+    func touch(_ record: BrowserSession, now: Date) async throws {
+        guard let idHash = record.id else { return }
+        try await (database as! any SQLDatabase).update(BrowserSession.schema)
+            .set("last_seen_at", to: SQLBind(now)).where("id", .equal, idHash).run()
+        record.lastSeenAt = now
+    }
+
+    static let lastSeenResolution: TimeInterval = 300
+
+    /// A step-up (`acr_values=mfa`, SPEC §12): the session now has these methods too.
+    func setMethods(_ record: BrowserSession, amr: String) async throws {
+        guard let idHash = record.id else { return }
+        try await (database as! any SQLDatabase).update(BrowserSession.schema)
+            .set("amr", to: SQLBind(amr)).where("id", .equal, idHash).run()
+        record.amr = amr
+    }
+
+    /// The user's live sessions, newest first (SPEC §12's list).
+    func list(of userID: UUID, now: Date) async throws -> [BrowserSession] {
+        try await BrowserSession.query(on: database).filter(\.$user.$id == userID).filter(\.$expiresAt > now)
+            .sort(\.$createdAt, .descending).all()
+    }
+
     /// SPEC §2: a password change ends every other session of the user.
     func deleteAll(of userID: UUID, except idHash: String?) async throws {
         var others = BrowserSession.query(on: database).filter(\.$user.$id == userID)
         if let idHash { others = others.filter(\.$id != idHash) }
         try await others.delete()
+        // A session waiting for its second factor was opened with the old password too.
+        try await BrowserSession.query(on: database).filter(\.$pendingUserID == userID).delete()
     }
 
     /// `gatehouse prune`: expired sessions.
@@ -59,8 +90,8 @@ struct SessionStore {
 /// Every page's first statement: the session and its user, in one join.
 private enum SessionWithUser: HotQuery {
     static let sql = """
-        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.password_at,
-               u.username, u.email, u.password_hash, u.kind, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.password_at, s.amr, s.last_seen_at, s.pending_user_id,
+               u.username, u.email, u.password_hash, u.kind, u.email_verified_at, u.created_at AS user_created_at, u.updated_at AS user_updated_at
         FROM sessions s LEFT JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.expires_at > $2
         """

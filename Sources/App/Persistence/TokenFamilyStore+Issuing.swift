@@ -32,7 +32,8 @@ extension TokenFamilyStore {
         let write: @Sendable (any Database) async throws -> Void = { db in
             _ = try await db.rows(InsertFamily.self, [.uuid(id), .text(grant.clientID), .uuid(userID), .uuid(authorizationID), .null,
                                                       .text(grant.grantType), .date(now),
-                                                      grant.openID.map { .date($0.authTime) } ?? .null, .text(grant.openID?.sessionID)])
+                                                      grant.openID.map { .date($0.authTime) } ?? .null, .text(grant.openID?.sessionID),
+                                                      .text(grant.openID.flatMap { OpenIDContext.storedMethods($0.methods) })])
             if let refresh {
                 _ = try await db.rows(InsertRefreshToken.self, [.text(refresh.hash), .uuid(id), .text(grant.clientID),
                                                                 .text(grant.scopes.description), .date(now), .date(refresh.expiresAt)])
@@ -65,7 +66,7 @@ extension TokenFamilyStore {
             guard live != nil else { return .authorizationRevoked }
             guard let code = try await sql.update("authorization_codes").set("used_at", to: now)
                 .where("code_hash", .equal, codeHash).where("used_at", .is, SQLLiteral.null)
-                .returning("application_id", "user_id", "authorization_id", "scopes", "auth_time", "sid").first()
+                .returning("application_id", "user_id", "authorization_id", "scopes", "auth_time", "sid", "amr").first()
             else { return .usedMeanwhile }
             let clientID = try code.decode(column: "application_id", as: String.self)
             let authorizationID = try code.decode(column: "authorization_id", as: UUID.self)
@@ -73,7 +74,7 @@ extension TokenFamilyStore {
                 .uuid(family), .text(clientID), .uuid(try code.decode(column: "user_id", as: UUID.self)), .uuid(authorizationID),
                 .text(codeHash), .text("authorization_code"), .date(now),
                 try code.decode(column: "auth_time", as: Date?.self).map(HotBind.date) ?? .null,
-                .text(try code.decode(column: "sid", as: String?.self)),
+                .text(try code.decode(column: "sid", as: String?.self)), .text(try code.decode(column: "amr", as: String?.self)),
             ])
             if let refresh {
                 _ = try await db.rows(InsertRefreshToken.self, [.text(refresh.hash), .uuid(family), .text(clientID),
@@ -127,13 +128,13 @@ extension TokenFamilyStore {
 
     /// A rotated token's family and user, as `FluentOAuthStore` turns them into a record.
     private static let familyColumns = """
-        f.id, f.user_id, f.authorization_id, f.revoked_at, f.auth_time, f.sid, u.username, u.email, u.updated_at, u.kind
+        f.id, f.user_id, f.authorization_id, f.revoked_at, f.auth_time, f.sid, f.amr, u.username, u.email, u.updated_at, u.kind, u.email_verified_at
         """
 
     enum InsertFamily: HotQuery {
         static let sql = """
-            INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid, amr)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             """
     }
 
@@ -203,7 +204,7 @@ extension TokenFamilyStore {
 extension TokenFamilyStore {
     /// What a used-up grant (an authorization code, an approved device code) hands its family:
     /// the `RETURNING` list of the statement's first CTE, which must be named `code`.
-    static let usedGrantColumns = "application_id, user_id, authorization_id, scopes, auth_time, sid"
+    static let usedGrantColumns = "application_id, user_id, authorization_id, scopes, auth_time, sid, amr"
 
     /// PostgreSQL: the rest of that one statement, this store's part: the family, its first
     /// refresh token and the authorization's last use, all from the `code` CTE, so nothing is
@@ -213,8 +214,8 @@ extension TokenFamilyStore {
                                      refreshHash: String, refreshExpiresAt: String) -> String {
         """
         family AS (
-          INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid)
-          SELECT \(family), application_id, user_id, authorization_id, \(codeHash), \(grantType), $1, auth_time, sid FROM code
+          INSERT INTO token_families (id, application_id, user_id, authorization_id, code_hash, grant_type, created_at, auth_time, sid, amr)
+          SELECT \(family), application_id, user_id, authorization_id, \(codeHash), \(grantType), $1, auth_time, sid, amr FROM code
         ), refresh AS (
           INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
           SELECT \(refreshHash), \(family), application_id, scopes, $1, \(refreshExpiresAt) FROM code WHERE \(refreshHash) IS NOT NULL

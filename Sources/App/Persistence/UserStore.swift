@@ -57,6 +57,22 @@ struct UserStore {
         try await sql.delete(from: User.schema).where("id", .equal, id).run()
     }
 
+    /// SPEC §12: the address `email` is verified — only if it is still the account's address.
+    func markEmailVerified(_ id: UUID, email: String, at date: Date) async throws -> Bool {
+        try await sql.update(User.schema).set("email_verified_at", to: SQLBind(date))
+            .where("id", .equal, id).where("email", .equal, email).returning("id").first() != nil
+    }
+
+    /// SPEC §12: a confirmed change of address, verified by the confirmation itself.
+    func changeEmail(_ id: UUID, to email: String, at date: Date) async throws {
+        do {
+            try await sql.update(User.schema).set("email", to: SQLBind(email)).set("email_verified_at", to: SQLBind(date))
+                .set("updated_at", to: SQLBind(date)).where("id", .equal, id).run()
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw Taken()
+        }
+    }
+
     func kind(of id: UUID) async throws -> User.Kind? {
         try await sql.select().column("kind").from(User.schema).where("id", .equal, id).first()
             .flatMap { User.Kind(rawValue: try $0.decode(column: "kind", as: String.self)) }

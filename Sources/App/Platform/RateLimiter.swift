@@ -128,4 +128,14 @@ extension RateLimiter.Rule {
     /// Sign-ins for one account from browsers never signed in to it: past it they are refused
     /// (known browsers are exempt, `LoginThrottle`).
     static let loginPerAccountFromUnknownDevices = Self(limit: 50, window: 900)
+    /// SPEC §12: reset links mailed for one account in an hour (the owner's inbox is not a
+    /// target), and reset requests from one address (the form answers the same for every
+    /// address, so this is the only thing an enumerator meets).
+    static let passwordResetPerAccount = Self(limit: 3, window: 3600)
+    static let passwordResetPerAddress = Self(limit: 10, window: 3600)
+    /// Verification mails one account may ask for again in an hour.
+    static let verificationResend = Self(limit: 5, window: 3600)
+    /// Wrong second-factor codes for one account (SPEC §12 "throttled like the password"):
+    /// 5 per 15 minutes, then refused until the window passes; a million-code space stays safe.
+    static let secondFactorPerAccount = Self(limit: 5, window: 900)
 }

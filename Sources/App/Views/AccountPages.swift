@@ -45,4 +45,44 @@ struct SudoPage: Encodable {
     let window: String
     let cancelPath: String
     let error: String?
+    let hasPasskeys: Bool
+}
+
+/// A one-message page (a used link, a mail sent).
+struct NoticePage: Encodable {
+    let layout: LayoutContext
+    let title: String
+    let message: String
+    let linkLabel: String?
+    let linkPath: String?
+}
+
+struct ResetRequestPage: Encodable {
+    let layout: LayoutContext
+    let sent: Bool
+    let email: String
+    let error: String?
+}
+
+struct NewPasswordPage: Encodable {
+    let layout: LayoutContext
+    let token: String
+    let error: String?
+}
+
+struct EmailSettingsPage: Encodable {
+    let layout: LayoutContext
+    let email: String
+    let verified: Bool
+    let pendingEmail: String?
+    let value: String
+    let error: String?
+}
+
+struct TwoFactorPage: Encodable {
+    let layout: LayoutContext
+    let next: String?
+    let error: String?
+    let hasTOTP: Bool
+    let hasPasskeys: Bool
 }

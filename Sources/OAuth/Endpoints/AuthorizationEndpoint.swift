@@ -8,12 +8,20 @@ public struct SessionFacts: Sendable, Equatable {
     public let subject: String
     /// When this session's user signed in (`auth_time`).
     public let authTime: Date
+    /// How the session signed in (RFC 8176 `amr`), and whether its user has a second factor
+    /// to step up with (SPEC §12 `acr_values=mfa`).
+    public let methods: [String]
+    public let canStepUp: Bool
 
-    public init(user: OAuthUser, subject: String, authTime: Date) {
+    public init(user: OAuthUser, subject: String, authTime: Date, methods: [String] = [], canStepUp: Bool = false) {
         self.user = user
         self.subject = subject
         self.authTime = authTime
+        self.methods = methods
+        self.canStepUp = canStepUp
     }
+
+    public var isMultiFactor: Bool { methods.contains(AuthenticationContext.multiFactor) }
 }
 
 /// What an `id_token_hint` (OpenID Connect Core §3.1.2.1) turned out to be.
@@ -43,6 +51,9 @@ public enum AuthorizationEndpoint {
         /// Send the person to sign in; the request waits server-side (the App keeps it, with the
         /// moment it was sent, so the fresh sign-in satisfies `prompt=login` and `max_age`).
         case signIn(SignInReason)
+        /// `acr_values=mfa` and a single-factor session whose user has a second factor: it
+        /// steps up first; the request waits as for a sign-in.
+        case stepUp
         /// Ask for consent (SPEC §5.1: every interactive request is asked).
         case consent
         /// `prompt=none` and an authorization covering the scopes: a code at once, bound to it.
@@ -76,6 +87,7 @@ public enum AuthorizationEndpoint {
         if !signedInSince, let reason = staleSignIn(request.openID, authTime: session.authTime, now: now) {
             return request.isSilent ? .errorRedirect(loginRequired("The user must sign in again.")) : .signIn(reason)
         }
+        if let unmet = multiFactorAnswer(request, session: session) { return unmet }
         guard request.isSilent else { return .consent }
         // §3.1.2.2: an id_token_hint naming someone else than the signed-in user.
         if hint != .absent, hint != .names(session.subject) {
@@ -86,6 +98,19 @@ public enum AuthorizationEndpoint {
             return .errorRedirect(OAuthError(.consentRequired, "The user has not authorized these scopes."))
         }
         return .silentSuccess(authorizationID: existing.id)
+    }
+
+    /// SPEC §12 `acr_values=mfa`: nil when the session satisfies it (or it was not asked for);
+    /// otherwise a step-up, or an error when there is no second factor to step up with (or no
+    /// interaction is allowed).
+    public static func multiFactorAnswer(_ request: AuthorizationRequest, session: SessionFacts) -> Answer? {
+        guard request.openID.requiresMultiFactor, !session.isMultiFactor else { return nil }
+        if request.isSilent { return .errorRedirect(OAuthError(.interactionRequired, "A sign-in with a second factor is required.")) }
+        guard session.canStepUp else {
+            return .errorRedirect(OAuthError(.unmetAuthenticationRequirements,
+                                             "The application requires two-factor authentication, which this account has not set up."))
+        }
+        return .stepUp
     }
 
     /// §3.1.2.1: `prompt=login` always asks; `max_age` asks when the sign-in is older.

@@ -15,12 +15,19 @@ public struct OpenIDContext: Sendable, Equatable {
     public let authTime: Date
     public let nonce: String?
     public let sessionID: String?
+    /// How the user signed in (RFC 8176 `amr` values), as the session recorded it.
+    public let methods: [String]
 
-    public init(authTime: Date, nonce: String?, sessionID: String?) {
+    public init(authTime: Date, nonce: String?, sessionID: String?, methods: [String] = []) {
         self.authTime = authTime
         self.nonce = nonce
         self.sessionID = sessionID
+        self.methods = methods
     }
+
+    /// The stored form of `methods`: space-separated, nil when none were recorded.
+    public static func storedMethods(_ methods: [String]) -> String? { methods.isEmpty ? nil : methods.joined(separator: " ") }
+    public static func methods(stored: String?) -> [String] { (stored ?? "").split(separator: " ").map(String.init) }
 }
 
 /// A user's claims as the scopes `profile` and `email` release them (OpenID Connect Core §5.4).
@@ -31,8 +38,11 @@ public struct UserProfile: Sendable, Equatable {
     public let updatedAt: Date?
     /// The user's type as the store keeps it (Gatehouse's `type` access-token claim), when read.
     public let type: String?
+    /// SPEC §12: the address was confirmed by a mailed link.
+    public let emailVerified: Bool
 
-    public init(id: String, username: String, email: String?, updatedAt: Date?, type: String? = nil) {
+    public init(id: String, username: String, email: String?, updatedAt: Date?, type: String? = nil, emailVerified: Bool = false) {
+        self.emailVerified = emailVerified
         self.id = id
         self.username = username
         self.email = email
@@ -54,6 +64,10 @@ public struct IDTokenClaims: Codable, Equatable, Sendable {
     public let nonce: String?
     public let at_hash: String?
     public let sid: String?
+    /// RFC 8176 authentication methods; `acr` is `mfa` when they include a second factor
+    /// (SPEC §12: `acr_values=mfa`).
+    public var amr: [String]?
+    public var acr: String?
     public var preferred_username: String?
     public var name: String?
     public var updated_at: Int?
@@ -89,6 +103,10 @@ public enum IDToken {
             iss: issuer, sub: profile.id, aud: clientID, azp: clientID, exp: iat + lifetime, iat: iat,
             auth_time: Int(context.authTime.timeIntervalSince1970), nonce: context.nonce,
             at_hash: accessToken.map(atHash), sid: context.sessionID)
+        if !context.methods.isEmpty {
+            claims.amr = context.methods
+            claims.acr = context.methods.contains(AuthenticationContext.multiFactor) ? AuthenticationContext.multiFactor : nil
+        }
         UserClaims.add(profile, scopes: scopes, to: &claims)
         return claims
     }
@@ -110,8 +128,7 @@ public enum UserClaims {
         }
         if scopes.scopes.contains(.email), let email = profile.email {
             claims.email = email
-            // SPEC §8: false until Gatehouse verifies addresses.
-            claims.email_verified = false
+            claims.email_verified = profile.emailVerified
         }
     }
 
@@ -125,7 +142,7 @@ public enum UserClaims {
         }
         if scopes.scopes.contains(.email), let email = profile.email {
             body["email"] = .string(email)
-            body["email_verified"] = .bool(false)
+            body["email_verified"] = .bool(profile.emailVerified)
         }
         return body
     }

@@ -13,11 +13,16 @@ public struct OpenIDParameters: Sendable, Equatable {
     public let maxAge: Int?
     public let loginHint: String?
     public let idTokenHint: String?
+    /// §3.1.2.1 `acr_values`, in order of preference; `mfa` asks for a second factor (SPEC §12).
+    public let acrValues: [String]
+
+    /// Does the request ask for a second factor?
+    public var requiresMultiFactor: Bool { acrValues.contains(AuthenticationContext.multiFactor) }
 
     /// Parameters that need no answer from us: accepted and ignored (§3.1.2.1).
-    public static let ignored = ["display", "ui_locales", "claims_locales", "acr_values"]
+    public static let ignored = ["display", "ui_locales", "claims_locales"]
     /// Everything the consent form must carry back for the decision to be validated again.
-    public static let carried = ["nonce", "prompt", "max_age", "login_hint", "id_token_hint"] + ignored
+    public static let carried = ["nonce", "prompt", "max_age", "login_hint", "id_token_hint", "acr_values"] + ignored
 
     static let maxNonceLength = 512
 
@@ -52,7 +57,15 @@ public struct OpenIDParameters: Sendable, Equatable {
         }
         return OpenIDParameters(nonce: nonce, prompts: prompts, maxAge: maxAge,
                                 loginHint: value("login_hint").map { String($0.prefix(254)) },
-                                idTokenHint: value("id_token_hint"))
+                                idTokenHint: value("id_token_hint"),
+                                acrValues: (value("acr_values") ?? "").prefix(512).split(separator: " ").map(String.init))
     }
 
+}
+
+/// The authentication context classes Gatehouse can satisfy (OpenID Connect Core §2 `acr`,
+/// Discovery `acr_values_supported`): `mfa`, a sign-in with a second factor (SPEC §12).
+public enum AuthenticationContext {
+    public static let multiFactor = "mfa"
+    public static let supported = [multiFactor]
 }

@@ -44,7 +44,7 @@ extension Browser {
         guard consent.status == .ok else { return consent }
         var form: [String: String] = ["decision": decision]
         for name in ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method",
-                     "nonce", "prompt", "max_age", "login_hint", "id_token_hint"] {
+                     "nonce", "prompt", "max_age", "login_hint", "id_token_hint", "acr_values"] {
             if let value = Browser.hiddenValue(named: name, in: lastBody) { form[name] = value.replacingOccurrences(of: "&amp;", with: "&") }
         }
         return try await post("/oauth2/authorize", form)

@@ -30,13 +30,18 @@ struct RegistrationController {
         }
         let form = try req.content.decode(RegisterForm.self)
         let input = AccountService.RegistrationInput(username: form.username ?? "", email: form.email ?? "", password: form.password ?? "")
-        switch try await req.accounts.register(input) {
+        let recovery = req.accountRecovery
+        let result = try await req.accounts.register(input) { db, user in
+            try await recovery.queueVerification(userID: try user.requireID(), username: user.username, email: user.email ?? "", change: false, on: db)
+        }
+        switch result {
         case .invalid(let errors):
             // A form sent back to be corrected created nothing: it gives its count back.
             if limit > 0 { try await req.rateLimiter.giveBack(bucket) }
             let values = RegisterPage.Values(username: String(input.username.prefix(64)), email: String(input.email.prefix(254)))
             return try await render(req, values: values, errors: errors, status: .unprocessableEntity)
         case .created(let user):
+            req.deliverQueuedMail()
             try await req.sessions.signIn(user)
             req.sessionState.outgoingFlash = .registered
             return req.redirectAfterPost(to: "/")

@@ -37,6 +37,11 @@ struct SessionController {
         guard let user else {
             return try await render(req, username: login, next: next, error: "Wrong username or password.", status: .unprocessableEntity)
         }
+        // SPEC §12: an account with a second factor is not signed in by its password alone.
+        if try await SecondFactorStore(database: req.db).hasSecondFactor(userID: try user.requireID()) {
+            try await req.sessions.awaitSecondFactor(for: user)
+            return req.redirectAfterPost(to: "/login/two-factor" + (next.map { "?next=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""))
+        }
         try await req.sessions.signIn(user)
         return req.redirectAfterPost(to: next ?? "/")
     }

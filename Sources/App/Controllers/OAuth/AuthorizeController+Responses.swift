@@ -7,12 +7,16 @@ import Vapor
 extension AuthorizeController {
     /// To the sign-in form and back: the request waits server-side (`PendingAuthorizationStore`)
     /// with the moment it sent the person, which the fresh sign-in then satisfies.
-    func signIn(_ req: Request, _ request: AuthorizationRequest, parameters: [String: String]) async throws -> Response {
+    /// `stepUp`: the signed-in user adds a second factor (`acr_values=mfa`) instead of signing in.
+    func signIn(_ req: Request, _ request: AuthorizationRequest, parameters: [String: String], stepUp: Bool = false) async throws -> Response {
         var kept = parameters
         for name in ["decision", CSRFMiddleware.fieldName, SudoMode.tokenField, SudoMode.passwordField, Self.pendingParameter] {
             kept[name] = nil
         }
         let token = try await PendingAuthorizationStore(database: req.database).keep(kept, now: req.now)
+        if stepUp {
+            return req.redirect(to: "/login/two-factor?next=" + URLQuery.encode("/oauth2/authorize?\(Self.pendingParameter)=" + token))
+        }
         var login = SafeNextPath.loginURL(next: "/oauth2/authorize?\(Self.pendingParameter)=" + token) + "&prompt=login"
         if let hint = request.openID.loginHint { login += "&login_hint=" + URLQuery.encode(hint) }
         return req.redirect(to: login)

@@ -45,7 +45,7 @@ struct AuthorizeController {
         case .answered(let response): return response
         case .valid(let valid, let signedIn): (request, user) = (valid, signedIn)
         }
-        let session = try await sessionFacts(req, user: user)
+        let session = try await sessionFacts(req, user: user, request: request)
         // Only a silent request can end without a page: only it needs the authorization and the hint.
         let existing = request.isSilent && session != nil ? try await existingAuthorization(req, request, user: user) : nil
         let hint = request.isSilent ? try await hintFacts(req, request.openID.idTokenHint) : .absent
@@ -54,6 +54,8 @@ struct AuthorizeController {
         switch answer {
         case .signIn:
             return try await signIn(req, request, parameters: parameters)
+        case .stepUp:
+            return try await signIn(req, request, parameters: parameters, stepUp: true)
         case .consent:
             return try await consentPage(req, request, user: try user.unwrapped(), parameters: parameters)
         case .silentSuccess(let authorizationID):
@@ -81,6 +83,12 @@ struct AuthorizeController {
         }
         guard let user else { return try await signIn(req, request, parameters: parameters) }
         if let denied = AuthorizationEndpoint.decide(decision) { return try await redirect(req, denied, request) }
+        // A consent form cannot skip the step-up its request asked for (SPEC §12).
+        if let facts = try await sessionFacts(req, user: user, request: request),
+           let unmet = AuthorizationEndpoint.multiFactorAnswer(request, session: facts) {
+            if case .errorRedirect(let error) = unmet { return try await redirect(req, error, request) }
+            return try await signIn(req, request, parameters: parameters, stepUp: true)
+        }
         // SPEC §11: consent to a scope that can reset secrets or delete applications over REST
         // needs a recent password, as those console actions do.
         if request.scopes.needsRecentPassword, let prompt = try await req.sudo.required(for: .approveConsent) { return prompt }
@@ -117,9 +125,12 @@ struct AuthorizeController {
         }
     }
 
-    private func sessionFacts(_ req: Request, user: User?) async throws -> SessionFacts? {
+    private func sessionFacts(_ req: Request, user: User?, request: AuthorizationRequest) async throws -> SessionFacts? {
         guard let user, let id = user.id, let authTime = try await req.sessions.signInTime() else { return nil }
-        return SessionFacts(user: OAuthUser(user), subject: id.uuidString.lowercased(), authTime: authTime)
+        // Only a request asking for a second factor pays for the question.
+        let canStepUp = request.openID.requiresMultiFactor ? try await SecondFactorStore(database: req.db).hasSecondFactor(userID: id) : false
+        return SessionFacts(user: OAuthUser(user), subject: id.uuidString.lowercased(), authTime: authTime,
+                            methods: try await req.sessions.methods(), canStepUp: canStepUp)
     }
 
     private func existingAuthorization(_ req: Request, _ request: AuthorizationRequest, user: User?) async throws -> AuthorizationEndpoint.Existing? {
@@ -136,7 +147,8 @@ struct AuthorizeController {
 
     private func newCode(_ req: Request, _ request: AuthorizationRequest, user: User) async throws -> AuthorizationCodeStore.NewCode {
         let signIn = AuthorizationCodeStore.SignIn(authTime: try await req.sessions.signInTime() ?? req.now,
-                                                   sessionID: try await req.sessions.publicSessionID())
+                                                   sessionID: try await req.sessions.publicSessionID(),
+                                                   methods: try await req.sessions.methods())
         return AuthorizationCodeStore.NewCode(for: request, userID: try user.requireID(), signIn: signIn,
                                               ttl: req.application.config.authCodeTTL, now: req.now)
     }

@@ -67,7 +67,8 @@ struct DeviceController {
             }
             // OpenID Connect Core §2 `auth_time`: this session's sign-in, as for a code.
             let signIn = AuthorizationCodeStore.SignIn(authTime: try await req.sessions.signInTime() ?? now,
-                                                       sessionID: try await req.sessions.publicSessionID())
+                                                       sessionID: try await req.sessions.publicSessionID(),
+                                                       methods: try await req.sessions.methods())
             guard try await AuthorizationGrants(database: req.database).approveDevice(
                 userCode: userCode, pending: pending, userID: userID, signIn: signIn, now: now)
             else { return try await entryPage(req, userCode: raw, error: Self.notValid) }

@@ -48,7 +48,9 @@ struct MetadataController {
             "end_session_endpoint": .init(issuer + "/oauth2/logout"),
             "subject_types_supported": .init(["public"]),
             "id_token_signing_alg_values_supported": .init(IDTokenAlgorithm.allCases.map(\.rawValue)),
-            "claims_supported": .init(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
+            // SPEC §12: `acr_values=mfa` asks for a second factor; ID tokens then say `acr: mfa`.
+            "acr_values_supported": .init(AuthenticationContext.supported),
+            "claims_supported": .init(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid", "amr", "acr",
                                        "preferred_username", "name", "updated_at", "email", "email_verified"]),
             "claim_types_supported": .init(["normal"]),
             "request_parameter_supported": .init(false),
