@@ -68,11 +68,17 @@ let package = Package(
         ),
         .testTarget(name: "MailTests", dependencies: ["Mail", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "OneTimeCodesTests", dependencies: ["OneTimeCodes"]),
-        .testTarget(name: "WebAuthnTests", dependencies: ["WebAuthn", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")]),
+        // An authenticator and browser in software, for the WebAuthn and App tests alike.
+        .target(name: "WebAuthnTestSupport", dependencies: ["WebAuthn", .product(name: "Crypto", package: "swift-crypto"),
+                                                            .product(name: "_CryptoExtras", package: "swift-crypto")],
+                path: "Tests/WebAuthnTestSupport"),
+        .testTarget(name: "WebAuthnTests", dependencies: ["WebAuthn", "WebAuthnTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")]),
         .testTarget(
             name: "AppTests",
             dependencies: [
                 .target(name: "App"),
+                "WebAuthnTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "VaporTesting", package: "vapor"),
             ]
         ),

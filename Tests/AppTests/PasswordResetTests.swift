@@ -120,3 +120,27 @@ struct PasswordResetTests {
         }
     }
 }
+
+@Suite("Mailed links never reach the log (SPEC §12)")
+struct MailedLinkLogTests {
+    @Test("Verification and reset links, opened and used at trace level, leave no token in any log line")
+    func linksNotLogged() async throws {
+        let capture = LogCapture()
+        var tokens: [String] = []
+        try await withTestApp(logger: capture.logger(level: .trace, format: .text)) { app in
+            let browser = Browser(app)
+            try await browser.register("ada")
+            let verify = try #require(try await Mailbox.link(app, to: "ada@example.com", path: "/verify-email/"))
+            try await browser.get(verify)
+            _ = try await PasswordResetTests.askReset(app, "ada@example.com")
+            let reset = try #require(try await Mailbox.link(app, to: "ada@example.com", path: "/password-reset/"))
+            let stranger = Browser(app)
+            try await stranger.get(reset)
+            try await stranger.post(reset, ["new_password": "a brand new passphrase"])
+            tokens = [verify, reset].map { String($0.split(separator: "/").last ?? "") }
+        }
+        #expect(tokens.allSatisfy { $0.count == 43 })
+        #expect(capture.all.contains { $0.contains("/password-reset/[redacted]") })
+        for token in tokens { #expect(!capture.all.contains { $0.contains(token) }) }
+    }
+}

@@ -33,10 +33,17 @@ struct RequestLogMiddleware: Middleware {
         let tenths = elapsed.components.seconds * 10_000 + elapsed.components.attoseconds / 100_000_000_000_000
         request.logger.info("request", metadata: [
             "method": .string(request.method.rawValue),
-            "path": .string(request.url.path),
+            "path": .string(Self.loggedPath(request)),
             "status": .stringConvertible(status.code),
             "ms": .string("\(tenths / 10).\(tenths % 10)"),
         ])
+    }
+
+    /// The path, with a mailed link's token (a route's `:token`, SPEC §12) left out: links are
+    /// never logged.
+    static func loggedPath(_ request: Request) -> String {
+        guard let route = request.route, route.path.contains(.parameter("token")) else { return request.url.path }
+        return "/" + route.path.map { $0 == .parameter("token") ? "[redacted]" : $0.description }.joined(separator: "/")
     }
 
     /// The route's pattern (`/api/v1/oauth2/applications/:id`), never the raw path: metrics

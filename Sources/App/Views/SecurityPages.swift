@@ -27,6 +27,8 @@ struct SecurityPage: Encodable {
     let sessions: [Session]
     let twoFactorOn: Bool
     let otherSessions: Int
+    let email: String
+    let emailVerified: Bool
 
     static func build(_ req: Request, user: User) async throws -> SecurityPage {
         let userID = try user.requireID()
@@ -45,7 +47,8 @@ struct SecurityPage: Encodable {
         return SecurityPage(layout: try await req.layout("Security"), totpOn: totpOn,
                             recoveryCodesLeft: try await factors.recoveryCodesLeft(userID: userID), passkeys: passkeys,
                             sessions: sessions, twoFactorOn: totpOn || !passkeys.isEmpty,
-                            otherSessions: sessions.filter { !$0.current }.count)
+                            otherSessions: sessions.filter { !$0.current }.count,
+                            email: user.email ?? "", emailVerified: user.emailVerifiedAt != nil)
     }
 
     static func day(_ date: Date) -> String {
@@ -53,7 +56,7 @@ struct SecurityPage: Encodable {
     }
 
     static func moment(_ date: Date) -> String {
-        date.formatted(.dateTime.year().month(.abbreviated).day().hour().minute()) + " UTC"
+        date.formatted(.dateTime.month(.abbreviated).day().hour(.twoDigits(amPM: .omitted)).minute()) + " UTC"
     }
 }
 

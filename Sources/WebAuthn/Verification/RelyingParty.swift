@@ -2,13 +2,15 @@ import Crypto
 
 /// This server as a WebAuthn relying party (Level 2 §5.4.2, §5.1.2).
 public struct RelyingParty: Sendable, Equatable {
-    /// The RP ID: a registrable domain of the origin, here the issuer's host (e.g. "127.0.0.1"
-    /// or "login.example.com"). Authenticators sign SHA-256 of it as rpIdHash (§6.1).
+    /// The RP ID: the origin's host or a registrable suffix of it, here the issuer's host (e.g.
+    /// "login.example.com"). Authenticators sign SHA-256 of it as rpIdHash (§6.1). Browsers
+    /// refuse IP addresses as RP IDs (§5.1.3: the effective domain must be a valid domain), so a local issuer must
+    /// be http://localhost:PORT, a secure context, rather than http://127.0.0.1:PORT.
     public let id: String
     /// The name shown by the authenticator when a passkey is created.
     public let name: String
     /// The exact origin the browser reports in clientDataJSON (§5.8.1), scheme, host and port
-    /// as in "https://login.example.com" or "http://127.0.0.1:8080": no trailing slash.
+    /// as in "https://login.example.com" or "http://localhost:8080": no trailing slash.
     public let origin: String
 
     public init(id: String, name: String, origin: String) {
