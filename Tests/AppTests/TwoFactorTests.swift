@@ -78,7 +78,10 @@ struct TwoFactorTests {
             let owner = Browser(app)
             try await owner.register("ada")
             let (secret, _) = try await Self.enrol(owner, app: app)
-            Sudo.age(app, by: 120)  // well past the enrolment's step
+            // A stopped clock well past the enrolment's step: a loaded machine must not move
+            // the server's step between the code's making and its check.
+            let frozen = app.clock.now().addingTimeInterval(120)
+            app.clock.use { frozen }
             // ±2 steps first (refused for the drift alone), then ±1 (accepted, each later than the last).
             for (offset, accepted) in [(-60.0, false), (60.0, false), (-30.0, true), (30.0, true)] as [(TimeInterval, Bool)] {
                 let browser = Browser(app)

@@ -114,8 +114,8 @@ struct AuthorizationGrants {
 
     /// PostgreSQL, in one statement: the user's live authorization (`live`, as `active` reads
     /// it) grows to the union of its scopes and the code's `$6` when they are not already in it
-    /// (any order: scopes are read as sets), or a new one starts; `$1…$11` the code
-    /// (`AuthorizationCodeStore.NewCode.binds`), `$12` a new id, `$13` now. No row lock: a
+    /// (any order: scopes are read as sets), or a new one starts; `$1…$12` the code
+    /// (`AuthorizationCodeStore.NewCode.binds`), `$13` a new id, `$14` now. No row lock: a
     /// revocation committing meanwhile leaves the code on a revoked authorization, and the
     /// exchange, which does lock it, refuses that code (SPEC §5.1). A lock here, and a read
     /// before, cost every approval a row write and a round trip (scripts/bench's flow).
@@ -130,7 +130,7 @@ struct AuthorizationGrants {
               FROM live WHERE authorizations.id = live.id AND NOT (string_to_array($6::text, ' ') <@ string_to_array(live.scopes, ' '))
             ), started AS (
               INSERT INTO authorizations (id, user_id, application_id, scopes, created_at)
-              SELECT $12::uuid, $3::uuid, $2::text, $6::text, $13::timestamptz WHERE NOT EXISTS (SELECT 1 FROM live)
+              SELECT $13::uuid, $3::uuid, $2::text, $6::text, $14::timestamptz WHERE NOT EXISTS (SELECT 1 FROM live)
               RETURNING id
             ), chosen AS (
               SELECT id FROM live UNION ALL SELECT id FROM started
@@ -139,11 +139,11 @@ struct AuthorizationGrants {
             """
     }
 
-    /// PostgreSQL: the code (`$1…$11`) on authorization `$12`, only while it is live (a
+    /// PostgreSQL: the code (`$1…$12`) on authorization `$13`, only while it is live (a
     /// revocation committing meanwhile is caught by the exchange's lock, as for an approval).
     private enum IssueCodeOnLive: HotQuery {
         static let sql = """
-            WITH live AS (SELECT id FROM authorizations WHERE id = $12::uuid AND revoked_at IS NULL)
+            WITH live AS (SELECT id FROM authorizations WHERE id = $13::uuid AND revoked_at IS NULL)
             \(AuthorizationCodeStore.insertSelecting(authorizationFrom: "live"))
             """
     }
