@@ -4,7 +4,7 @@
 Used by Tests/MailTests (SMTP integration tests) and by CI's end-to-end mail check.
 
     python smtp_sink.py --dir DIR [--port 0] [--starttls CERT KEY | --implicit-tls CERT KEY]
-                        [--auth user:password] [--reject-rcpt]
+                        [--auth user:password [--auth-mechanisms PLAIN,LOGIN]] [--reject-rcpt]
 
 * Prints "listening on PORT" (the real port, also with --port 0) once it accepts connections.
 * Each message is written atomically as DIR/NNNN.eml: the DATA bytes exactly as received after
@@ -13,7 +13,8 @@ Used by Tests/MailTests (SMTP integration tests) and by CI's end-to-end mail che
 * --auth offers AUTH PLAIN and LOGIN (RFC 4954) and, with TLS, only after TLS (STARTTLS is then
   required before MAIL, RFC 3207 §4); a wrong password gets 535.
 * --reject-rcpt answers every RCPT TO with 550.
-* SIGTERM or SIGINT: stops accepting, closes, exits 0.
+* SIGTERM or SIGINT: stops accepting, closes, exits 0. So does end of input on standard input
+  with --stop-on-stdin-eof, so that a test runner that dies does not leave the sink behind.
 """
 import argparse
 import asyncio
@@ -23,6 +24,7 @@ import os
 import signal
 import ssl
 import sys
+import threading
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -83,7 +85,11 @@ def parse_arguments(argv):
     tls.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     tls.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--auth", metavar="USER:PASSWORD")
+    parser.add_argument("--auth-mechanisms", default="PLAIN,LOGIN",
+                        help="comma-separated AUTH mechanisms to offer (PLAIN, LOGIN)")
     parser.add_argument("--reject-rcpt", action="store_true", help="550 every RCPT TO")
+    parser.add_argument("--stop-on-stdin-eof", action="store_true",
+                        help="exit when standard input closes (the parent is gone)")
     return parser.parse_args(argv)
 
 
@@ -97,6 +103,8 @@ def server_factory(arguments):
         username, _, password = arguments.auth.partition(":")
         options["authenticator"] = Authenticator(username, password)
         options["auth_required"] = True
+        offered = {m.strip().upper() for m in arguments.auth_mechanisms.split(",")}
+        options["auth_exclude_mechanism"] = sorted({"PLAIN", "LOGIN"} - offered)
         # Implicit TLS encrypts from the first byte, which aiosmtpd's STARTTLS bookkeeping
         # does not see: let it offer AUTH there; plain servers keep AUTH behind TLS.
         options["auth_require_tls"] = not arguments.implicit_tls
@@ -108,6 +116,11 @@ async def serve(arguments):
     stop = asyncio.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop.set)
+    if arguments.stop_on_stdin_eof:
+        def wait_for_eof():
+            sys.stdin.buffer.read()
+            loop.call_soon_threadsafe(stop.set)
+        threading.Thread(target=wait_for_eof, daemon=True).start()
     implicit = tls_context(*arguments.implicit_tls) if arguments.implicit_tls else None
     server = await loop.create_server(
         server_factory(arguments), host=arguments.host, port=arguments.port, ssl=implicit)
@@ -124,6 +137,9 @@ async def serve(arguments):
 
 def main(argv):
     arguments = parse_arguments(argv)
+    # A parent that starts us from a thread with signals blocked (Swift's thread pool does)
+    # passes that mask on: unblock what we stop on, or SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     # aiosmtpd logs every session (and a deprecation notice per AUTH) on "mail.log": only errors.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
     os.makedirs(arguments.dir, exist_ok=True)

@@ -90,10 +90,12 @@ enum PercentEncoding {
         return decoded.utf8.elementsEqual(bytes) ? decoded : nil
     }
 
+    /// Everything but RFC 3986 §2.3 unreserved characters is escaped.
     static func encodeUserInfo(_ text: String) -> String {
         text.utf8.map { byte in
             let scalar = Unicode.Scalar(byte)
-            let unreserved = byte < 128 && (MailAddress.isAtext(scalar) && !"!#$&'*+/=?^`{|}".unicodeScalars.contains(scalar) || scalar == ".")
+            let unreserved = scalar.properties.isASCIIHexDigit || ("g"..."z").contains(scalar) || ("G"..."Z").contains(scalar)
+                || "-._~".unicodeScalars.contains(scalar)
             return unreserved ? String(scalar) : "%" + QuotedPrintable.hex(byte)
         }.joined()
     }

@@ -153,3 +153,27 @@ struct TwoFactorTests {
         }
     }
 }
+
+@Suite("A second factor costs no bcrypt (issue 25)")
+struct TwoFactorCostTests {
+    static func bcryptRuns(_ app: Application) -> Int {
+        let line = app.metrics.exposition().split(separator: "\n").first { $0.hasPrefix("gatehouse_bcrypt_operations_total") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    @Test("Signing in with password and TOTP runs bcrypt once, as a password-only sign-in does")
+    func oneBcrypt() async throws {
+        try await withTestApp { app in
+            let owner = Browser(app)
+            try await owner.register("ada")
+            let (secret, _) = try await TwoFactorTests.enrol(owner, app: app)
+            Sudo.age(app, by: 31)
+            let before = Self.bcryptRuns(app)
+            let browser = Browser(app)
+            try await TwoFactorTests.password(browser, "ada")
+            let done = try await browser.post("/login/two-factor", ["code": OneTimeCodes.TOTP.code(secret: secret, at: app.clock.now())])
+            #expect(done.status == .seeOther)
+            #expect(Self.bcryptRuns(app) - before == 1)
+        }
+    }
+}

@@ -27,23 +27,11 @@ struct MailConfig: Sendable {
         // An IP address is no mail domain: Message-IDs and the default sender say localhost.
         config.hostname = host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) ? "localhost" : host
         config.from = from ?? "Gatehouse <no-reply@\(config.hostname)>"
-        guard let address = Self.address(in: config.from) else {
+        guard let address = try? MailAddress(parsing: config.from, field: "From").address else {
             throw AppConfig.Invalid(variable: "MAIL_FROM", problem: "must be an address like no-reply@example.com or Gatehouse <no-reply@example.com>")
         }
         config.envelopeFrom = address
         config.worker = true
         return config
-    }
-
-    /// `a@b` or `Name <a@b>`: the address, if it looks like one (no spaces, one @, no CR/LF).
-    static func address(in header: String) -> String? {
-        var candidate = header
-        if let open = header.lastIndex(of: "<"), let close = header.lastIndex(of: ">"), open < close {
-            candidate = String(header[header.index(after: open)..<close])
-        }
-        let parts = candidate.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !header.contains(where: \.isNewline),
-              !candidate.contains(where: { $0 == " " || $0 == "<" || $0 == ">" }) else { return nil }
-        return candidate
     }
 }

@@ -26,8 +26,10 @@ final class MailDelivery: LifecycleHandler, Sendable {
             let messageID = "<\(claimed.id)@\(app.config.mail.hostname)>"
             do {
                 let rendered = try claimed.message.rendered(messageID: messageID, date: now, hostname: app.config.mail.hostname)
+                // The envelope takes bare addresses (RFC 5321 §4.1.2), whatever the header shows.
+                let recipient = try MailAddress(parsing: claimed.message.to, field: "To").address
                 try await transport.deliver(claimed.message, rendered: rendered, envelopeFrom: app.config.mail.envelopeFrom,
-                                            recipients: [claimed.message.to], now: now)
+                                            recipients: [recipient], now: now)
                 try await outbox.markSent(claimed.id, now: now)
                 sent += 1
             } catch MailDeliveryError.permanent(let reason) {

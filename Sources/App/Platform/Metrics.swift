@@ -46,6 +46,12 @@ final class GatehouseMetrics: Sendable {
         registry.makeCounter(descriptor: Self.databaseOutages, labels: []).increment()
     }
 
+    /// Every bcrypt hash or verification: the costliest thing a sign-in does (issue 25: a second
+    /// factor adds none).
+    func bcryptRan() {
+        registry.makeCounter(descriptor: Self.bcrypt, labels: []).increment()
+    }
+
     func deadlineExceeded() {
         registry.makeCounter(descriptor: Self.deadlines, labels: []).increment()
     }
@@ -60,6 +66,7 @@ final class GatehouseMetrics: Sendable {
     private static var latency: MetricNameDescriptor { name("http_request_duration", "seconds", "HTTP request latency by method and route pattern.") }
     private static var tokensIssued: MetricNameDescriptor { name("tokens_issued", "total", "Access tokens issued by the token endpoint, by grant type.") }
     private static var clientAuthFailures: MetricNameDescriptor { name("client_authentication_failures", "total", "Failed client authentications (RFC 6749 §2.3), by endpoint.") }
+    private static var bcrypt: MetricNameDescriptor { name("bcrypt_operations", "total", "bcrypt hashes and verifications (sign-ins, password changes, the sudo prompt).") }
     private static var deadlines: MetricNameDescriptor { name("request_deadline_exceeded", "total", "Requests answered 503 because they ran past REQUEST_TIMEOUT.") }
     private static var databaseOutages: MetricNameDescriptor { name("database_unavailable", "total", "Requests answered 503 because the database could not be reached.") }
 }

@@ -41,9 +41,14 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     /// Replies that came before anyone asked: the greeting, normally.
     private var unclaimed = CircularBuffer<SMTPReply>()
     private var failure: (any Error)?
+    /// The first failure, kept where `SMTPConnection` can read it once this handler is gone:
+    /// a TLS handshake that fails closes the channel before the next command reaches us, and
+    /// that command should report the certificate, not "I/O on closed channel".
+    private let firstFailure: NIOLoopBoundBox<(any Error)?>
 
-    init(replyTimeout: TimeAmount) {
+    init(replyTimeout: TimeAmount, firstFailure: NIOLoopBoundBox<(any Error)?>) {
         self.replyTimeout = replyTimeout
+        self.firstFailure = firstFailure
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -103,7 +108,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             // RFC 3207 §4.2 / §6: bytes after the 220 arrived in clear text and could have been
             // injected by an attacker; they must never be read as part of the TLS session.
             guard pending.readableBytes == 0, unclaimed.isEmpty else {
-                fail(SMTPProtocolError(reason: "the server sent data after its STARTTLS reply (RFC 3207 §4.2)"), context: context)
+                let error = SMTPProtocolError(reason: "the server sent data after its STARTTLS reply (RFC 3207 §4.2)")
+                request.reply.fail(error)
+                fail(error, context: context)
                 return
             }
             do {
@@ -137,6 +144,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
         guard failure == nil else { return }
         failure = error
+        firstFailure.value = firstFailure.value ?? error
         while let waiter = waiters.popFirst() {
             waiter.timeout.cancel()
             waiter.request.reply.fail(error)

@@ -5,13 +5,17 @@ import NIOSSL
 /// One SMTP connection: commands out, replies back, and the switch to TLS.
 struct SMTPConnection: Sendable {
     let channel: any Channel
+    /// What broke the connection first, written by `SMTPClientHandler` on the event loop.
+    let firstFailure: NIOLoopBoundBox<(any Error)?>
 
     /// Connects, with TLS from the first byte when `implicitTLS` is set (RFC 8314 §3.3).
     static func connect(
         settings: SMTPSettings, group: any EventLoopGroup, implicitTLS: TLSUpgrade?
     ) async throws -> SMTPConnection {
         let replyTimeout = TimeAmount(settings.replyTimeout)
-        let bootstrap = ClientBootstrap(group: group)
+        let loop = group.next()
+        let firstFailure = NIOLoopBoundBox.makeEmptyBox(valueType: (any Error).self, eventLoop: loop)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(TimeAmount(settings.connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -19,10 +23,11 @@ struct SMTPConnection: Sendable {
                     if let implicitTLS {
                         try pipeline.addHandler(NIOSSLClientHandler(context: implicitTLS.context, serverHostname: implicitTLS.serverHostname))
                     }
-                    try pipeline.addHandler(SMTPClientHandler(replyTimeout: replyTimeout))
+                    try pipeline.addHandler(SMTPClientHandler(replyTimeout: replyTimeout, firstFailure: firstFailure))
                 }
             }
-        return SMTPConnection(channel: try await bootstrap.connect(host: settings.host, port: settings.port).get())
+        let channel = try await bootstrap.connect(host: settings.host, port: settings.port).get()
+        return SMTPConnection(channel: channel, firstFailure: firstFailure)
     }
 
     /// The greeting (RFC 5321 §4.3.1): the reply that comes without a command.
@@ -49,10 +54,14 @@ struct SMTPConnection: Sendable {
         try await request(bytes: payload)
     }
 
-    /// QUIT (RFC 5321 §4.1.1.10) when the session is in step, then close, ignoring failures:
-    /// the message is already accepted or already failed by then.
+    /// QUIT (RFC 5321 §4.1.1.10), then close, ignoring failures: the message is accepted by
+    /// then. The 221 is waited for (§3.8 asks the client to) for 2 s at most, not a whole reply
+    /// timeout.
     func quit() async {
+        let channel = self.channel
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         _ = try? await command("QUIT")
+        deadline.cancel()
         close()
     }
 
@@ -62,9 +71,11 @@ struct SMTPConnection: Sendable {
 
     private func request(bytes: ByteBuffer?, tlsUpgrade: TLSUpgrade? = nil) async throws -> SMTPReply {
         let reply = channel.eventLoop.makePromise(of: SMTPReply.self)
-        // On a closed channel the handler never sees the request: fail it here instead.
+        // On a closed channel the handler never sees the request: fail it here instead, with
+        // the reason the channel closed if there was one.
+        let firstFailure = self.firstFailure
         channel.writeAndFlush(SMTPRequest(bytes: bytes, tlsUpgrade: tlsUpgrade, reply: reply)).whenFailure { error in
-            reply.fail(error)
+            reply.fail(firstFailure.value ?? error)
         }
         return try await reply.futureResult.get()
     }

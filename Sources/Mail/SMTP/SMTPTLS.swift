@@ -43,8 +43,7 @@ enum SMTPFailure {
         case let error as SMTPProtocolError:
             return .transient("\(server): \(error.reason)")
         case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
-            return .transient("TLS with \(server) failed; the server's certificate may be untrusted, expired "
-                + "or for another name (certificate verification is on): \(error)")
+            return .transient("TLS with \(server) failed: \(tlsReason(error, host: settings.host)) (\(error))")
         case let error as NIOConnectionError:
             let reasons = error.connectionErrors.map { "\($0.error)" } + [error.dnsAError, error.dnsAAAAError].compactMap { $0.map { "\($0)" } }
             return .transient("could not connect to \(server): \(reasons.first ?? "no address")")
@@ -53,5 +52,17 @@ enum SMTPFailure {
         default:
             return .transient("connection to \(server) failed: \(error)")
         }
+    }
+
+    /// The usual causes in words an operator can act on; the library's own text follows.
+    private static func tlsReason(_ error: any Error, host: String) -> String {
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not trusted (unknown CA, expired or self-signed; add its CA with ?tls_ca=)"
+        }
+        if text.contains("failedToValidateHostname") {
+            return "the server's certificate is not valid for \(host)"
+        }
+        return "handshake failed (certificate or protocol)"
     }
 }

@@ -21,15 +21,15 @@ public struct SMTPTransport: MailTransport {
 
     public func deliver(_ message: MailMessage, rendered: String, envelopeFrom: String, recipients: [String], now: Date) async throws {
         try validatedEnvelope(from: envelopeFrom, recipients: recipients)
-        let tls = try SMTPTLS.upgrade(for: settings)
         let connection: SMTPConnection
         do {
-            connection = try await SMTPConnection.connect(settings: settings, group: group, implicitTLS: settings.implicitTLS ? tls : nil)
+            let implicitTLS = settings.implicitTLS ? try SMTPTLS.upgrade(for: settings) : nil
+            connection = try await SMTPConnection.connect(settings: settings, group: group, implicitTLS: implicitTLS)
         } catch {
             throw SMTPFailure.classify(error, settings: settings)
         }
         do {
-            try await session(on: connection, tls: tls, rendered: rendered, from: envelopeFrom, to: recipients)
+            try await session(on: connection, rendered: rendered, from: envelopeFrom, to: recipients)
         } catch {
             connection.close()
             throw SMTPFailure.classify(error, settings: settings)
@@ -37,11 +37,12 @@ public struct SMTPTransport: MailTransport {
         await connection.quit()
     }
 
-    private func session(on connection: SMTPConnection, tls: TLSUpgrade, rendered: String, from: String, to recipients: [String]) async throws {
+    private func session(on connection: SMTPConnection, rendered: String, from: String, to recipients: [String]) async throws {
         try Self.check(await connection.greeting(), expecting: [220], step: "greeting", fiveHundredIsPermanent: false)
         var extensions = try await hello(on: connection)
         var encrypted = settings.implicitTLS
         if !encrypted && extensions["STARTTLS"] != nil {
+            let tls = try SMTPTLS.upgrade(for: settings)
             try Self.check(await connection.startTLS(tls), expecting: [220], step: "STARTTLS", fiveHundredIsPermanent: false)
             encrypted = true
             // RFC 3207 §4.2: forget what the server said before TLS; ask again.
