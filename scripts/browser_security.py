@@ -11,7 +11,10 @@ account-security page at 1280 and 390 px (--screenshots DIR).
 Needs selenium, pyotp and requests (PyPI), chromium and chromium-driver (Debian).
 """
 import argparse
+import email
+import email.policy
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -80,7 +83,21 @@ class Walk:
         return username in self.driver.find_element(By.TAG_NAME, "header").text
 
 
-def run(R, server, shots):
+def wait_for_link(folder, path, timeout=20):
+    """The link to `path` in the newest .eml of the outbox folder (quoted-printable undone)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for name in sorted((n for n in os.listdir(folder) if n.endswith(".eml")), reverse=True):
+            with open(os.path.join(folder, name), "rb") as handle:
+                text = email.message_from_binary_file(handle, policy=email.policy.default).get_body(("plain",)).get_content()
+            match = re.search(r"(https?://\S+" + re.escape(path) + r"[A-Za-z0-9_-]+)", text)
+            if match:
+                return match.group(1)
+        time.sleep(0.3)
+    return None
+
+
+def run(R, server, shots, outbox):
     base = server.base.replace("127.0.0.1", "localhost")  # an IP address is no WebAuthn rp id
     driver = browser()
     walk = Walk(R, driver, base, shots)
@@ -151,6 +168,22 @@ def run(R, server, shots):
         walk.sign_out()
         walk.open("/password-reset")
         walk.shoot("password-reset")
+        # The mailed link (MAIL_TRANSPORT=outbox:DIR): the new-password page, then the used link.
+        walk.fill("email", username + "@example.com")
+        walk.submit()
+        walk.wait.until(lambda d: "we sent it a link" in d.page_source)
+        walk.shoot("password-reset-sent")
+        link = wait_for_link(outbox, "/password-reset/")
+        R.check("the reset mail was written to the outbox with a link on the issuer", bool(link) and link.startswith(base))
+        driver.get(link)
+        walk.shoot("password-reset-new")
+        walk.fill("new_password", "a fresh browser passphrase")
+        walk.submit()
+        walk.until_path("/login")
+        R.check("reset through the mailed link", "Password reset" in driver.page_source)
+        driver.get(link)
+        walk.shoot("link-expired")
+        R.check("the used link says so", "Link expired" in driver.page_source)
     finally:
         driver.quit()
 
@@ -163,8 +196,10 @@ def main():
         os.makedirs(args.screenshots, exist_ok=True)
     R = Checks()
     port = free_port()
-    with_gatehouse(R, "sqlite", "gatehouse-browser-", lambda server: run(R, server, args.screenshots),
-                   env={"GATEHOUSE_ISSUER": f"http://localhost:{port}"}, port=port)
+    outbox = tempfile.mkdtemp(prefix="gatehouse-outbox-")
+    with_gatehouse(R, "sqlite", "gatehouse-browser-", lambda server: run(R, server, args.screenshots, outbox),
+                   env={"GATEHOUSE_ISSUER": f"http://localhost:{port}", "MAIL_TRANSPORT": f"outbox:{outbox}"}, port=port)
+    shutil.rmtree(outbox, ignore_errors=True)
     R.finish()
 
 
