@@ -10,7 +10,7 @@ extension ApplicationService {
     /// secret is reset, so the old owner's copy dies (the new one is returned once), and so does a
     /// registration access token (RFC 7592); a personal client is never transferred.
     func transfer(_ id: String, expectedVersion: Int, to newOwnerID: UUID) async throws -> Outcome {
-        let app = try await find(id)
+        let app = try await find(id, for: .transferApplications)
         guard !app.personal else { throw Failure.notFound }
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
         guard let newOwner = try await UserStore(database: database).find(newOwnerID), newOwner.kind != .bot else {
@@ -20,7 +20,7 @@ extension ApplicationService {
         let secret = app.confidential ? Secrets.random256() : nil
         try await versionedWrite(app, expectedVersion: expectedVersion, action: "transfer",
                                  fields: secret == nil ? ["owner_id"] : ["owner_id", "client_secret"],
-                                 set: [("owner_id", newOwnerID)], before: nil) { tx in
+                                 set: [("owner_id", newOwnerID), ("team_id", String?.none)], before: nil) { tx in
             // A registered client's RFC 7592 token was the old owner's too: it dies with the secret.
             try await ClientRegistrationStore(database: tx).retireToken(applicationID: id, at: now())
             guard let secret else { return }
@@ -42,7 +42,7 @@ extension ApplicationService {
         guard (0...Self.maxGracePeriod).contains(gracePeriod) else {
             throw Failure.invalid([FieldProblem(path: "grace_period", code: "OUT_OF_RANGE", message: "The grace period is 0 to 604800 seconds.")])
         }
-        let app = try await find(id)
+        let app = try await find(id, for: .manageSecrets)
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
         guard app.confidential else {
             throw Failure.invalid([FieldProblem(path: "confidential", code: "PUBLIC_CLIENT", message: "Public clients have no secret.")])
@@ -66,7 +66,7 @@ extension ApplicationService {
 
     /// Adds the application's bot: a user account of type bot (SPEC §3.1).
     func addBot(_ id: String, expectedVersion: Int, username raw: String?) async throws -> Outcome {
-        let app = try await find(id)
+        let app = try await find(id, for: .edit)
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
         guard app.$bot.id == nil else {
             throw Failure.invalid([FieldProblem(path: "username", code: "BOT_EXISTS", message: "This application already has a bot.")])
@@ -90,7 +90,7 @@ extension ApplicationService {
     /// Deletes the application and all it owns: secrets, icons, audit log, bot (SPEC §3.3).
     /// `expectedVersion` nil deletes whatever the version (REST `DELETE` without `If-Match`).
     func delete(_ id: String, expectedVersion: Int?) async throws {
-        let app = try await find(id)
+        let app = try await find(id, for: .deleteApplication)
         if let expectedVersion, app.version != expectedVersion { throw Failure.versionConflict(current: app) }
         do {
             try await database.guardedTransaction { tx in

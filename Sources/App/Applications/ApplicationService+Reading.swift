@@ -22,10 +22,20 @@ extension ApplicationService {
         try await store.summaries(ownedBy: try actor.requireID())
     }
 
-    /// The application if the actor owns it; anyone else's is "not found" (SPEC §3.3: 404, never 403).
-    func find(_ id: String) async throws -> ClientApplication {
-        guard id.count <= 32 else { throw Failure.notFound }
-        guard let app = try await store.find(id, ownerID: asAdministrator ? nil : try actor.requireID()) else { throw Failure.notFound }
+    /// The application if the actor may do `permission` with it (`TeamAccess`, the one rule):
+    /// the owner of a person's application may do everything; a team's members as their role
+    /// allows (SPEC §13: 403 `MISSING_PERMISSIONS`). Anyone else's is "not found" (SPEC §3.3).
+    func find(_ id: String, for permission: TeamPermission = .read) async throws -> ClientApplication {
+        guard id.count <= 32, let app = try await store.find(id, ownerID: nil) else { throw Failure.notFound }
+        if !asAdministrator {
+            do {
+                _ = try await TeamAccess(database: database).require(permission, of: try actor.requireID(), for: app)
+            } catch TeamAccess.Denied.unknown {
+                throw Failure.notFound
+            } catch TeamAccess.Denied.missingPermissions {
+                throw Failure.missingPermissions
+            }
+        }
         if app.personal, let viaClient, viaClient != id { throw Failure.notFound }
         return app
     }

@@ -25,11 +25,18 @@ struct ApplicationService: Sendable {
         case versionConflict(current: ClientApplication)
         case invalid([FieldProblem])
         case limitReached
+        /// SPEC §13: a team member whose role may not do this (403 `MISSING_PERMISSIONS`).
+        case missingPermissions
+        /// SPEC §13: a team the actor is not in (404 `UNKNOWN_TEAM`), and a team's cap of 100.
+        case unknownTeam, teamLimitReached
 
         /// Callers answer each case in their own terms; unhandled, these are the fallbacks.
         var status: HTTPResponseStatus {
             switch self {
             case .notFound: return .notFound
+            case .missingPermissions: return .forbidden
+            case .unknownTeam: return .notFound
+            case .teamLimitReached: return .badRequest
             case .versionConflict: return .conflict
             case .invalid, .limitReached: return .badRequest
             }
@@ -38,6 +45,9 @@ struct ApplicationService: Sendable {
         var reason: String {
             switch self {
             case .notFound: return "This application does not exist, or it is not yours."
+            case .missingPermissions: return "Your role in this application's team does not allow this."
+            case .unknownTeam: return "This team does not exist, or you are not in it."
+            case .teamLimitReached: return "A team owns at most \(TeamStore.maxApplications) applications."
             case .versionConflict: return "The application was changed by someone else. Reload and try again."
             case .invalid(let problems): return problems.map(\.message).joined(separator: " ")
             case .limitReached: return "You have reached the limit of \(ApplicationRules.maxApplications) applications."
@@ -67,6 +77,8 @@ struct ApplicationService: Sendable {
         /// Every other field PATCH knows (SPEC §3.4: create accepts them all): policy URLs, bot
         /// flags, icon; checked by the same rules, written with the row.
         var more = Changes()
+        /// SPEC §13: created for this team (its admins and owners may), counted against its 100.
+        var teamID: String? = nil
     }
 
     /// Rows of another store that belong to the application and are written in the transaction
@@ -89,17 +101,20 @@ struct ApplicationService: Sendable {
                                                          field: "post_logout_redirect_uris")
         if let p = ApplicationRules.idTokenAlgorithmProblem(input.idTokenSignedResponseAlg) { problems.append(p) }
         guard problems.isEmpty else { throw Failure.invalid(problems) }
+        if let teamID = input.teamID { try await requireInTeam(teamID, .createApplication) }
 
         let id = Snowflake.make(at: now())
         let ownerID = try actor.requireID()
         let key = Curve25519.Signing.PrivateKey()
         let date = now()
         let secret = input.confidential ? Secrets.random256() : nil
-        let row = ApplicationStore.NewRow(
+        var newRow = ApplicationStore.NewRow(
             id: id, ownerID: ownerID, name: name, description: input.description, confidential: input.confidential, personal: input.personal,
             redirectURIs: input.redirectURIs, postLogoutRedirectURIs: input.postLogoutRedirectURIs,
             idTokenAlgorithm: input.idTokenSignedResponseAlg, verifyKey: key.publicKey.rawRepresentation.hexString,
             privateKey: key.rawRepresentation.hexString, at: date)
+        newRow.teamID = input.teamID
+        let row = newRow
         try await database.guardedTransaction { tx in
             let store = ApplicationStore(database: tx)
             if !input.personal {
@@ -110,7 +125,8 @@ struct ApplicationService: Sendable {
                     throw RateLimited(retryAfter: window.retryAfter, message: "You can create \(rule.limit) applications an hour. Try again later.")
                 }
             }
-            guard try await store.insert(row, limit: input.personal ? 1 : ApplicationRules.maxApplications) else { throw Failure.limitReached }
+            let limit = input.teamID != nil ? TeamStore.maxApplications : input.personal ? 1 : ApplicationRules.maxApplications
+            guard try await store.insert(row, limit: limit) else { throw input.teamID != nil ? Failure.teamLimitReached : Failure.limitReached }
             try await store.set(id, more.set)
             if let icon = more.newIcon { try await store.addIcon(id, icon) }
             if let secret { try await store.addSecret(id, secret) }
@@ -145,8 +161,10 @@ struct ApplicationService: Sendable {
     }
 
     func update(_ id: String, expectedVersion: Int, _ changes: Changes, alongside: Alongside? = nil) async throws -> Outcome {
-        let app = try await find(id)
+        let app = try await find(id, for: .edit)
         guard app.version == expectedVersion else { throw Failure.versionConflict(current: app) }
+        // Turning a public client confidential mints a secret: an admin's act in a team.
+        if changes.confidential == true, !app.confidential { _ = try await find(id, for: .manageSecrets) }
 
         let plan = ApplicationChangePlan(changes, for: app)
         let (set, problems, newIcon, botRename) = (plan.set, plan.problems, plan.newIcon, plan.botRename)

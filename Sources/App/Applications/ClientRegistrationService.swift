@@ -124,7 +124,8 @@ struct ClientRegistrationService {
             case .invalid(let problems): throw ClientMetadata.registrationError(problems)
             case .limitReached:
                 throw OAuthError(.invalidClientMetadata, "A user owns at most \(ApplicationRules.maxApplications) applications (MAX_APPLICATIONS).")
-            case .notFound: throw InvalidToken()
+            case .notFound, .missingPermissions, .unknownTeam: throw InvalidToken()
+            case .teamLimitReached: throw OAuthError(.invalidClientMetadata, "A team owns at most \(TeamStore.maxApplications) applications.")
             case .versionConflict: throw Conflict()
             }
         }

@@ -18,6 +18,7 @@ enum Migrations {
         AddHardeningII(),
         AddPendingAuthorizations(),
         AddAccountSecurity(),
+        AddTeams(),
     ]
 
     static func register(on app: Application) {

@@ -8,6 +8,9 @@ final class ClientApplication: Model, @unchecked Sendable {
 
     @ID(custom: .id, generatedBy: .user) var id: String?
     @Parent(key: "owner_id") var owner: User
+    /// SPEC §13: the team that owns it; nil for a person's application (`owner`).
+    @OptionalParent(key: "team_id") var team: Team?
+    var teamID: String? { $team.id }
     @Field(key: "name") var name: String
     @Field(key: "description") var description: String
     @OptionalField(key: "icon_hash") var iconHash: String?

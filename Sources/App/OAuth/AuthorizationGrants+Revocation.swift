@@ -44,4 +44,12 @@ extension AuthorizationGrants {
     static func touchSQL(idsFrom source: String) -> String {
         "UPDATE authorizations SET last_used_at = $1 WHERE id IN (\(source))"
     }
+
+    /// The exchange's touch (PostgreSQL): an authorization whose row other exchanges of the same
+    /// code hold (`FOR SHARE`, each waiting for this statement's code row) is skipped, not waited
+    /// for: waiting deadlocked them (CI, scripts/concurrency.py: 40P01 and a 500). A last-used
+    /// time can wait for the next use; this statement's own share lock never blocks it.
+    static func touchUnlessHeldSQL(idsFrom source: String) -> String {
+        "UPDATE authorizations SET last_used_at = $1 WHERE id IN (SELECT id FROM authorizations WHERE id IN (\(source)) FOR NO KEY UPDATE SKIP LOCKED)"
+    }
 }

@@ -14,7 +14,7 @@ struct ApplicationStore {
 
     /// One application with its bot and owner; `ownerID` nil reaches anyone's (the admin API).
     func find(_ id: String, ownerID: UUID?) async throws -> ClientApplication? {
-        var query = ClientApplication.query(on: database).filter(\.$id == id).with(\.$bot).with(\.$owner)
+        var query = ClientApplication.query(on: database).filter(\.$id == id).with(\.$bot).with(\.$owner).with(\.$team)
         if let ownerID { query = query.filter(\.$owner.$id == ownerID) }
         return try await query.first()
     }
@@ -22,8 +22,8 @@ struct ApplicationStore {
     /// The owner's applications (not the personal client), oldest first.
     func list(ownedBy ownerID: UUID, after: String?, limit: Int) async throws -> [ClientApplication] {
         var query = ClientApplication.query(on: database)
-            .filter(\.$owner.$id == ownerID).filter(\.$personal == false)
-            .with(\.$bot).with(\.$owner)
+            .filter(\.$owner.$id == ownerID).filter(\.$personal == false).filter(\.$team.$id == nil)
+            .with(\.$bot).with(\.$owner).with(\.$team)
         if let after { query = query.filter(\.$id > after) }
         return Array(try await query.all().sorted { Snowflake.precedes($0.id!, $1.id!) }.prefix(limit))
     }
@@ -40,8 +40,17 @@ struct ApplicationStore {
     /// The console list in one SQLKit query: the Fluent models with their eager loads cost most
     /// of the page's time (scripts/bench, perf). Oldest first.
     func summaries(ownedBy ownerID: UUID) async throws -> [Summary] {
-        let rows = try await sql.select().columns("id", "name", "description", "icon_hash", "created_at")
-            .from(ClientApplication.schema).where("owner_id", .equal, ownerID).where("personal", .equal, false).all()
+        try await summaries { $0.where("owner_id", .equal, ownerID).where("personal", .equal, false).where("team_id", .is, SQLLiteral.null) }
+    }
+
+    /// A team's applications (SPEC §13), the same query shape as a person's.
+    func summaries(team teamID: String) async throws -> [Summary] {
+        try await summaries { $0.where("team_id", .equal, teamID) }
+    }
+
+    private func summaries(_ filter: (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> [Summary] {
+        let rows = try await filter(sql.select().columns("id", "name", "description", "icon_hash", "created_at")
+            .from(ClientApplication.schema)).all()
         return try rows.map {
             Summary(id: try $0.decode(column: "id", as: String.self), name: try $0.decode(column: "name", as: String.self),
                     description: try $0.decode(column: "description", as: String.self),
@@ -51,7 +60,7 @@ struct ApplicationStore {
     }
 
     func count(ownedBy ownerID: UUID) async throws -> Int {
-        try await ClientApplication.query(on: database).filter(\.$owner.$id == ownerID).filter(\.$personal == false).count()
+        try await ClientApplication.query(on: database).filter(\.$owner.$id == ownerID).filter(\.$personal == false).filter(\.$team.$id == nil).count()
     }
 
     // MARK: Writing
@@ -62,20 +71,27 @@ struct ApplicationStore {
         let inserted = try await sql.raw("""
             INSERT INTO applications (id, owner_id, name, description, bot_public, bot_require_code_grant,
                 confidential, personal, redirect_uris, post_logout_redirect_uris, id_token_signed_response_alg,
-                verify_key, interactions_private_key, version, created_at, updated_at)
+                verify_key, interactions_private_key, version, created_at, updated_at, team_id)
             SELECT \(bind: row.id), \(bind: row.ownerID), \(bind: row.name), \(bind: row.description), \(bind: false), \(bind: false),
                 \(bind: row.confidential), \(bind: row.personal), \(bind: ClientApplication.joinRedirectURIs(row.redirectURIs)),
                 \(bind: ClientApplication.joinRedirectURIs(row.postLogoutRedirectURIs)), \(bind: row.idTokenAlgorithm),
-                \(bind: row.verifyKey), \(bind: row.privateKey), 1, \(bind: row.at), \(bind: row.at)
-            WHERE (SELECT COUNT(*) FROM applications WHERE owner_id = \(bind: row.ownerID) AND personal = \(bind: row.personal)) < \(bind: limit)
+                \(bind: row.verifyKey), \(bind: row.privateKey), 1, \(bind: row.at), \(bind: row.at), \(bind: row.teamID)
+            WHERE (SELECT COUNT(*) FROM applications WHERE \(limitScope(row))) < \(bind: limit)
             RETURNING id
             """).first()
         return inserted != nil
     }
 
+    /// What a new row counts against: its team's applications (SPEC §13), or its owner's own.
+    private func limitScope(_ row: NewRow) -> SQLQueryString {
+        if let teamID = row.teamID { return "team_id = \(bind: teamID)" }
+        return "owner_id = \(bind: row.ownerID) AND personal = \(bind: row.personal) AND team_id IS NULL"
+    }
+
     struct NewRow {
         let id: String
         let ownerID: UUID
+        var teamID: String? = nil
         let name: String
         let description: String
         let confidential: Bool

@@ -220,7 +220,7 @@ extension TokenFamilyStore {
           INSERT INTO refresh_tokens (token_hash, family_id, application_id, scopes, created_at, expires_at)
           SELECT \(refreshHash), \(family), application_id, scopes, $1, \(refreshExpiresAt) FROM code WHERE \(refreshHash) IS NOT NULL
         ), touched AS (
-          \(AuthorizationGrants.touchSQL(idsFrom: "SELECT authorization_id FROM code"))
+          \(AuthorizationGrants.touchUnlessHeldSQL(idsFrom: "SELECT authorization_id FROM code"))
         )
         """
     }

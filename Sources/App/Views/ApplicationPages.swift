@@ -24,11 +24,19 @@ struct NewApplicationPage: Encodable {
         var name = ""
         var description = ""
         var redirect_uris = ""
+        var team_id = ""
+    }
+
+    /// SPEC §13: "Owner: me or a team where I am an admin".
+    struct Owner: Encodable {
+        let value: String
+        let label: String
     }
 
     let layout: LayoutContext
     let values: Values
     let errors: [String: String]
+    let owners: [Owner]
 }
 
 struct ApplicationSettingsPage: Encodable {

@@ -23,6 +23,12 @@ enum APIResponses {
         switch failure {
         case .notFound:
             return try error(.notFound, APIErrorBody(code: "UNKNOWN_APPLICATION", message: "Unknown application."))
+        case .unknownTeam:
+            return try error(.notFound, APIErrorBody(code: "UNKNOWN_TEAM", message: "Unknown team."))
+        case .teamLimitReached:
+            return try error(.badRequest, APIErrorBody(code: "MAX_APPLICATIONS", message: "A team owns at most \(TeamStore.maxApplications) applications."))
+        case .missingPermissions:
+            return try error(.forbidden, APIErrorBody(code: "MISSING_PERMISSIONS", message: "Your role in this application's team does not allow this."))
         case .invalid(let problems):
             return try error(.badRequest, APIErrorBody(
                 code: "VALIDATION_FAILED", message: "Some fields are invalid.",

@@ -8,10 +8,17 @@ struct ApplicationDTO: Content {
         let username: String
     }
 
+    /// SPEC §13: the owning team, or null for a person's application.
+    struct TeamRef: Content {
+        let id: String
+        let name: String
+    }
+
     let id: String
     let name: String
     let description: String
     let icon: String?
+    let team: TeamRef?
     let owner: UserRef
     let owner_id: String
     let bot: UserRef?
@@ -38,6 +45,7 @@ struct ApplicationDTO: Content {
         name = app.name
         description = app.description
         icon = app.iconHash
+        team = app.$team.id.map { TeamRef(id: $0, name: app.$team.value??.name ?? "") }
         owner = UserRef(id: ownerID, username: app.$owner.value?.username ?? "")
         owner_id = ownerID
         bot = app.bot.map { UserRef(id: $0.id?.uuidString.lowercased() ?? "", username: $0.username) }
@@ -65,6 +73,7 @@ struct ApplicationDTO: Content {
         try c.encode(name, forKey: .name)
         try c.encode(description, forKey: .description)
         try c.encode(icon, forKey: .icon)
+        try c.encode(team, forKey: .team)
         try c.encode(owner, forKey: .owner)
         try c.encode(owner_id, forKey: .owner_id)
         try c.encode(bot, forKey: .bot)

@@ -8,6 +8,8 @@ enum ApplicationJSON {
     struct Decoded {
         var changes: ApplicationService.Changes
         var version: Int?
+        /// SPEC §13 `team_id`: absent (nil), null (`.some(nil)`: out of the team), or a team.
+        var teamID: String??
         var problems: [FieldProblem]
     }
 
@@ -20,6 +22,7 @@ enum ApplicationJSON {
         }
         let changes = ApplicationChangeDecoder.decode(&fields, reading: ApplicationField.application)
         let version = fields.int("version")
-        return Decoded(changes: changes, version: version, problems: fields.problems)
+        let teamID = fields.nullableString("team_id")
+        return Decoded(changes: changes, version: version, teamID: teamID, problems: fields.problems)
     }
 }

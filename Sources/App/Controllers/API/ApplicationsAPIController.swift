@@ -28,7 +28,9 @@ struct ApplicationsAPIController {
         let decoded = try ApplicationJSON.decode(req)
         guard decoded.problems.isEmpty else { return try APIResponses.failure(.invalid(decoded.problems)) }
         do {
-            let outcome = try await service.create(.init(decoded.changes))
+            var input = ApplicationService.NewApplication(decoded.changes)
+            input.teamID = decoded.teamID ?? nil
+            let outcome = try await service.create(input)
             return try APIResponses.application(outcome.application, secret: outcome.clientSecret, status: .created)
         } catch let failure as ApplicationService.Failure {
             return try APIResponses.failure(failure)
@@ -51,7 +53,12 @@ struct ApplicationsAPIController {
         let changes = decoded.changes
         let version = try ExpectedVersion.required(req, body: bodyVersion)
         do {
-            return try APIResponses.application(try await service.update(id(req), expectedVersion: version.value, changes).application)
+            var outcome = try await service.update(id(req), expectedVersion: version.value, changes)
+            // SPEC §13: `team_id` moves it, after any other change (which bumped the version).
+            if let teamID = decoded.teamID {
+                outcome = try await service.move(id(req), expectedVersion: outcome.application.version, toTeam: teamID)
+            }
+            return try APIResponses.application(outcome.application)
         } catch let failure as ApplicationService.Failure {
             return try APIResponses.failure(failure, viaIfMatch: version.viaIfMatch)
         }

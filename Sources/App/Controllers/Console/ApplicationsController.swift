@@ -8,6 +8,7 @@ struct ApplicationsController {
         var name: String?
         var description: String?
         var redirect_uris: String?
+        var team_id: String?
     }
 
     struct DeleteForm: Content {
@@ -29,15 +30,19 @@ struct ApplicationsController {
     }
 
     func new(req: Request) async throws -> Response {
-        try await renderNew(req, values: .init(), errors: [:])
+        var values = NewApplicationPage.Values()
+        values.team_id = req.query[String.self, at: "team_id"] ?? ""
+        return try await renderNew(req, values: values, errors: [:])
     }
 
     func create(req: Request) async throws -> Response {
         let form = try req.content.decode(CreateForm.self)
-        let values = NewApplicationPage.Values(name: form.name ?? "", description: form.description ?? "", redirect_uris: form.redirect_uris ?? "")
-        let input = ApplicationService.NewApplication(
+        let values = NewApplicationPage.Values(name: form.name ?? "", description: form.description ?? "", redirect_uris: form.redirect_uris ?? "",
+                                               team_id: form.team_id ?? "")
+        var input = ApplicationService.NewApplication(
             name: values.name, description: values.description,
             redirectURIs: ApplicationRules.redirectURIs(fromLines: values.redirect_uris))
+        input.teamID = values.team_id.isEmpty ? nil : values.team_id
         do {
             let outcome = try await req.applicationService().create(input)
             let id = try outcome.application.requireID()
@@ -51,6 +56,10 @@ struct ApplicationsController {
             let response = try await renderNew(req, values: values, errors: ["base": limited.message], status: .tooManyRequests)
             response.headers.replaceOrAdd(name: .retryAfter, value: String(limited.retryAfter))
             return response
+        } catch ApplicationService.Failure.unknownTeam, ApplicationService.Failure.missingPermissions {
+            return try await renderNew(req, values: values, errors: ["team_id": "You cannot create applications in that team."], status: .unprocessableEntity)
+        } catch ApplicationService.Failure.teamLimitReached {
+            return try await renderNew(req, values: values, errors: ["base": "This team has reached the limit of \(TeamStore.maxApplications) applications."], status: .unprocessableEntity)
         } catch ApplicationService.Failure.limitReached {
             return try await renderNew(req, values: values, errors: ["base": "You have reached the limit of \(ApplicationRules.maxApplications) applications. Delete one to create another."], status: .unprocessableEntity)
         }
@@ -87,7 +96,11 @@ struct ApplicationsController {
     }
 
     private func renderNew(_ req: Request, values: NewApplicationPage.Values, errors: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
-        let page = NewApplicationPage(layout: try await req.layout("New application", wide: true), values: values, errors: errors)
+        let user = try await req.requireUser()
+        let teams = try await TeamStore(database: req.db).teams(of: try user.requireID()).filter { $0.role.allows(.createApplication) }
+        let owners = [NewApplicationPage.Owner(value: "", label: "Me (\(user.username))")]
+            + teams.map { NewApplicationPage.Owner(value: $0.team.id, label: "Team: \($0.team.name)") }
+        let page = NewApplicationPage(layout: try await req.layout("New application", wide: true), values: values, errors: errors, owners: owners)
         return try await req.page("applications/new", page, status: status)
     }
 }

@@ -1,0 +1,39 @@
+import Fluent
+import Vapor
+import Foundation
+import SQLKit
+
+/// The team audit log (SPEC §13: every team change, who and what): the only writer of
+/// `team_audit_log`. Paged newest first, like an application's.
+struct TeamAuditStore {
+    struct Entry: Content {
+        let id: String
+        let at: String
+        let actor_id: String?
+        let actor: String
+        let action: String
+        let detail: String
+    }
+
+    let database: any Database
+    private var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    func record(teamID: String, actor: User, action: String, detail: String, at date: Date) async throws {
+        try await sql.insert(into: TeamStore.audit).columns("id", "team_id", "actor_id", "actor_username", "action", "detail", "at")
+            .values(SQLBind(UUID()), SQLBind(teamID), SQLBind(actor.id), SQLBind(actor.username), SQLBind(action),
+                    SQLBind(String(detail.prefix(500))), SQLBind(date))
+            .run()
+    }
+
+    func page(teamID: String, limit: Int, before: Date? = nil) async throws -> [Entry] {
+        var query = sql.select().columns("id", "at", "actor_id", "actor_username", "action", "detail").from(TeamStore.audit)
+            .where("team_id", .equal, teamID)
+        if let before { query = query.where("at", .lessThan, before) }
+        return try await query.orderBy("at", .descending).limit(limit).all().map {
+            Entry(id: try $0.decode(column: "id", as: UUID.self).uuidString.lowercased(), at: RFC3339.string(try $0.decode(column: "at", as: Date.self)),
+                  actor_id: try $0.decode(column: "actor_id", as: UUID?.self)?.uuidString.lowercased(),
+                  actor: try $0.decode(column: "actor_username", as: String.self), action: try $0.decode(column: "action", as: String.self),
+                  detail: try $0.decode(column: "detail", as: String.self))
+        }
+    }
+}
