@@ -52,6 +52,7 @@ struct AddTeams: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).drop(index: "ix_applications_team").run()
         try await database.schema(ClientApplication.schema).deleteField("team_id").update()
         for table in [TeamStore.audit, TeamStore.invitations, TeamStore.members, TeamStore.teams] {
             try await database.schema(table).delete()

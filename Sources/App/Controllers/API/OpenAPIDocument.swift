@@ -7,6 +7,9 @@ enum OpenAPIDocument {
         template.replacingOccurrences(of: "__REGISTRATION_PATHS__", with: registrationPaths)
             .replacingOccurrences(of: "__REGISTRATION_RESPONSES__", with: registrationResponses)
             .replacingOccurrences(of: "__REGISTRATION_SCHEMAS__", with: registrationSchemas)
+            .replacingOccurrences(of: "__TEAM_PATHS__", with: teamPaths)
+            .replacingOccurrences(of: "__TEAM_RESPONSES__", with: teamComponents)
+            .replacingOccurrences(of: "__TEAM_SCHEMAS__", with: teamSchemas)
             .replacingOccurrences(of: "__SERVER__", with: serverURL)
     }
 
@@ -113,6 +116,7 @@ enum OpenAPIDocument {
             "responses": {"200": {"$ref": "#/components/responses/Application"}, "409": {"$ref": "#/components/responses/VersionConflict"}, "412": {"$ref": "#/components/responses/VersionConflict"}, "default": {"$ref": "#/components/responses/Error"}}}
         },
         __REGISTRATION_PATHS__
+        __TEAM_PATHS__
         "/openapi.json": {
           "get": {"operationId": "getOpenAPI", "summary": "This document", "security": [],
             "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}
@@ -122,6 +126,7 @@ enum OpenAPIDocument {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         "parameters": {
           "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The application id, also its client_id"},
+          "teamID": {"name": "team_id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The team id"},
           "limit": {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
           "after": {"name": "after", "in": "query", "required": false, "schema": {"type": "string"}},
           "ifMatch": {"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}, "description": "The version the change is based on, as \"n\""}
@@ -129,19 +134,22 @@ enum OpenAPIDocument {
         "headers": {"ETag": {"schema": {"type": "string"}, "description": "The application's version, as \"n\""}},
         "responses": {
           __REGISTRATION_RESPONSES__
+          __TEAM_RESPONSES__
           "Application": {"description": "The application", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Application"}}}},
           "VersionConflict": {"description": "The version sent is not the current one", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VersionConflict"}}}},
           "Error": {"description": "An error in Fluxer's envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         },
         "schemas": {
           __REGISTRATION_SCHEMAS__
+          __TEAM_SCHEMAS__
           "UserRef": {"type": "object", "required": ["id", "username"], "properties": {"id": {"type": "string"}, "username": {"type": "string"}}},
           "User": {"type": "object", "required": ["id", "username", "bot", "type"], "properties": {"id": {"type": "string"}, "username": {"type": "string"}, "email": {"type": ["string", "null"]}, "bot": {"type": "boolean"}, "type": {"type": "string", "enum": ["user", "admin", "bot"]}}},
           "Application": {"type": "object",
-            "required": ["id", "name", "description", "icon", "owner", "owner_id", "bot", "bot_user_id", "bot_public", "bot_require_code_grant", "confidential", "terms_of_service_url", "privacy_policy_url", "redirect_uris", "post_logout_redirect_uris", "id_token_signed_response_alg", "device_flow", "verify_key", "version", "created_at", "updated_at"],
+            "required": ["id", "name", "description", "icon", "team", "owner", "owner_id", "bot", "bot_user_id", "bot_public", "bot_require_code_grant", "confidential", "terms_of_service_url", "privacy_policy_url", "redirect_uris", "post_logout_redirect_uris", "id_token_signed_response_alg", "device_flow", "verify_key", "version", "created_at", "updated_at"],
             "properties": {
               "id": {"type": "string"}, "name": {"type": "string", "minLength": 1, "maxLength": 100}, "description": {"type": "string", "maxLength": 400},
-              "icon": {"type": ["string", "null"]}, "owner": {"$ref": "#/components/schemas/UserRef"}, "owner_id": {"type": "string"},
+              "icon": {"type": ["string", "null"]}, "team": {"oneOf": [{"$ref": "#/components/schemas/TeamRef"}, {"type": "null"}], "description": "The owning team (SPEC §13), or null"},
+              "owner": {"$ref": "#/components/schemas/UserRef"}, "owner_id": {"type": "string"},
               "bot": {"oneOf": [{"$ref": "#/components/schemas/UserRef"}, {"type": "null"}]}, "bot_user_id": {"type": ["string", "null"]},
               "bot_public": {"type": "boolean"}, "bot_require_code_grant": {"type": "boolean"}, "confidential": {"type": "boolean"},
               "terms_of_service_url": {"type": ["string", "null"]}, "privacy_policy_url": {"type": ["string", "null"]},
@@ -160,7 +168,8 @@ enum OpenAPIDocument {
             "redirect_uris": {"type": "array", "items": {"type": "string"}}, "terms_of_service_url": {"type": ["string", "null"]}, "privacy_policy_url": {"type": ["string", "null"]},
             "bot_public": {"type": "boolean"}, "bot_require_code_grant": {"type": "boolean"}, "confidential": {"type": "boolean"}, "version": {"type": "integer"},
             "post_logout_redirect_uris": {"type": "array", "items": {"type": "string"}}, "id_token_signed_response_alg": {"type": "string", "enum": ["RS256", "ES256"]},
-            "device_flow": {"type": "boolean"}}},
+            "device_flow": {"type": "boolean"},
+            "team_id": {"type": ["string", "null"], "description": "Create: in this team (admins). PATCH: move into this team (its owner, their own application) or, null, out to the caller (a team owner)"}}},
           "SecretReset": {"type": "object", "properties": {"grace_period": {"type": "integer", "minimum": 0, "maximum": 604800}, "version": {"type": "integer"}}},
           "Bot": {"type": "object", "properties": {"username": {"type": "string"}, "version": {"type": "integer"}}},
           "Transfer": {"type": "object", "required": ["new_owner_id"], "properties": {"new_owner_id": {"type": "string", "format": "uuid"}, "version": {"type": "integer"}}},
