@@ -101,6 +101,46 @@ def token_request(base, client_id, secret, **params):
     return requests.Request("POST", f"{base}/oauth2/token", data=params, auth=(client_id, secret))
 
 
+def team_races(checks, base, racers, repetitions):
+    """SPEC §13: two owners demoting each other at once leave one owner (half the racers demote
+    one, half the other); every racer accepting one invitation at once makes one membership."""
+    scope = "identify applications.read applications.write"
+    one_owner = one_member = 0
+    for rep in range(1, repetitions + 1):
+        first, second, guest = Person(base).register(), Person(base).register(), Person(base).register()
+        tokens = {who: who.api_token(scope) for who in (first, second, guest)}
+        ids = {who: requests.get(f"{base}/api/v1/users/@me", headers=bearer(tokens[who]), timeout=10).json()["id"] for who in (first, second, guest)}
+        team = requests.post(f"{base}/api/v1/teams", json={"name": f"Race {rep}", "require_two_factor": False}, headers=bearer(tokens[first]), timeout=10).json()
+        members = f"{base}/api/v1/teams/{team['id']}/members"
+        invited = requests.post(f"{base}/api/v1/teams/{team['id']}/invitations", json={"username": second.username, "role": "owner"},
+                                headers=bearer(tokens[first]), timeout=10).json()
+        requests.post(f"{base}/api/v1/teams/invitations/{invited['id']}/accept", headers=bearer(tokens[second]), timeout=10)
+
+        def demote(i):  # even racers: first demotes second; odd: second demotes first
+            actor, target = (first, second) if i % 2 == 0 else (second, first)
+            return requests.Request("PUT", f"{members}/{ids[target]}", json={"role": "admin"}, headers=bearer(tokens[actor]))
+        results = racers.race(demote, lambda res: (res.status_code, res.text[:60]))
+        owners = [m for m in requests.get(members, headers=bearer(tokens[first]), timeout=10).json() if m["role"] == "owner"]
+        ok = len(owners) == 1 and not any(status == "error" or (isinstance(status, int) and status >= 500) for status, _ in results)
+        one_owner += ok
+        log(f"rep {rep:3d} demote  {'ok ' if ok else 'BAD'} {dict(tally(results))}; owners afterwards {len(owners)}")
+
+        owner_token = tokens[first] if owners and owners[0]["user"]["id"] == ids[first] else tokens[second]
+        invited = requests.post(f"{base}/api/v1/teams/{team['id']}/invitations", json={"username": guest.username, "role": "developer"},
+                                headers=bearer(owner_token), timeout=10).json()
+        results = racers.race(lambda i: requests.Request("POST", f"{base}/api/v1/teams/invitations/{invited['id']}/accept", headers=bearer(tokens[guest])),
+                              lambda res: (res.status_code, res.json().get("code", "ok") if res.status_code != 200 else "ok"))
+        memberships = [m for m in requests.get(members, headers=bearer(owner_token), timeout=10).json() if m["user"]["id"] == ids[guest]]
+        wins = [r for r in results if r[0] == 200]
+        ok = len(memberships) == 1 and len(wins) == 1 and all(r[0] in (200, 404, 409) for r in results)
+        one_member += ok
+        log(f"rep {rep:3d} accept  {'ok ' if ok else 'BAD'} {dict(tally(results))}; memberships afterwards {len(memberships)}")
+    checks.check("teams: two owners demoting each other at once leave exactly one owner, in every repetition", one_owner == repetitions,
+                 f"{one_owner}/{repetitions}")
+    checks.check("teams: one invitation accepted by every racer at once makes one membership, in every repetition", one_member == repetitions,
+                 f"{one_member}/{repetitions}")
+
+
 def main(checks, repetitions, parallel):
     binary = gatehouse_binary()
     pg = Postgres()
@@ -172,6 +212,8 @@ def main(checks, repetitions, parallel):
             for r, kind, ok, counts, extra_ok, note, overlapped in rows[-3:]:
                 log(f"rep {r:3d} {kind:7s} {'ok ' if ok and extra_ok else 'BAD'} {dict(counts)}; {note}; "
                     f"all {parallel} in flight at once: {overlapped[0]} (released within {overlapped[1]:.0f} ms)")
+
+        team_races(checks, base, racers, repetitions=5)
 
         log("summary (repetitions with exactly one winner and the rest refused as specified):")
         for kind, refusal in (("code", "400 invalid_grant"), ("refresh", "400 invalid_grant"), ("patch", "409 VERSION_CONFLICT")):

@@ -21,6 +21,7 @@ Run:  GATEHOUSE_BIN=/path/to/gatehouse python3 scripts/multi_instance.py [--boot
 exit status 1 on any failure.
 """
 import argparse
+import time
 import re
 import threading
 
@@ -218,6 +219,29 @@ def main(checks, together):
         right = victim.sign_in(password=PASSWORD)
         log(f"(d) the right password on B while throttled -> {right.status_code}")
         checks.check("(d) the throttle also stops the right password", right.status_code == 429, f"{right.status_code}")
+
+        # --- (e) a member removed on A is refused on B within the same second (SPEC §13) ---
+        lead = Person(a.base).register()
+        member = Person(b.base).register()
+        lead_token, member_token = lead.api_token("identify applications.read applications.write"), member.api_token("identify applications.read applications.write")
+        team = requests.post(f"{a.base}/api/v1/teams", json={"name": "Across", "require_two_factor": False}, headers=bearer(lead_token), timeout=10).json()
+        invited = requests.post(f"{a.base}/api/v1/teams/{team['id']}/invitations", json={"username": member.username, "role": "developer"},
+                                headers=bearer(lead_token), timeout=10).json()
+        accepted = requests.post(f"{b.base}/api/v1/teams/invitations/{invited['id']}/accept", headers=bearer(member_token), timeout=10)
+        made = requests.post(f"{a.base}/api/v1/oauth2/applications", json={"name": "Team app", "redirect_uris": [REDIRECT], "team_id": team["id"]},
+                             headers=bearer(lead_token), timeout=10).json()
+        app_url = f"{b.base}/api/v1/oauth2/applications/{made['id']}"
+        before = requests.get(app_url, headers=bearer(member_token), timeout=10).status_code
+        member_id = requests.get(f"{b.base}/api/v1/users/@me", headers=bearer(member_token), timeout=10).json()["id"]
+        started = time.monotonic()
+        removed = requests.delete(f"{a.base}/api/v1/teams/{team['id']}/members/{member_id}", headers=bearer(lead_token), timeout=10)
+        after = requests.get(app_url, headers=bearer(member_token), timeout=10)
+        elapsed = time.monotonic() - started
+        log(f"(e) invitation accepted on B -> {accepted.status_code}; member reads the team app on B -> {before}; "
+            f"removed on A -> {removed.status_code}; B right after -> {after.status_code} ({elapsed * 1000:.0f} ms after the removal began)")
+        checks.check("(e) a member removed on A is refused on B within the same second",
+                     accepted.status_code == 200 and before == 200 and removed.status_code == 204 and after.status_code == 404 and elapsed < 1,
+                     f"before {before}, remove {removed.status_code}, after {after.status_code} in {elapsed:.3f} s")
 
         for server, name in ((a, "A"), (b, "B")):
             statuses = report_log_problems(server, name)
