@@ -52,6 +52,7 @@ from urllib.parse import urlencode
 BENCH_D = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(BENCH_D))
 import harness  # noqa: E402  (scripts/harness.py, beside this folder)
+import requests  # noqa: E402  (harness needs it too)
 from harness import log  # noqa: E402
 import dot_peer  # noqa: E402  (--peer dot)
 
@@ -298,6 +299,27 @@ class Bench:
         self.console_cookie = "gatehouse_session=" + self.console_user.http.cookies.get("gatehouse_session")
         page = self.console_user.http.get(self.base + "/developers/applications", timeout=30)
         assert page.status_code == 200 and f"Console app {CONSOLE_APPS:02d}" in page.text, "console page lacks the 25 apps"
+        self.seed_team()
+
+    def seed_team(self):
+        """Issue 26: a team owning 25 applications and a developer member, against the console
+        user's own 25: listing either over REST must cost about the same."""
+        scope = "identify applications.read applications.write"
+        self.own_token = self.console_user.api_token(scope)
+        lead, member = harness.Person(self.base).register(), harness.Person(self.base).register()
+        lead_token, self.member_token = lead.api_token(scope), member.api_token(scope)
+        auth = {"Authorization": "Bearer " + lead_token}
+        team = requests.post(self.base + "/api/v1/teams", json={"name": "Bench team", "require_two_factor": False}, headers=auth, timeout=30).json()
+        invitation = requests.post(f"{self.base}/api/v1/teams/{team['id']}/invitations", json={"username": member.username, "role": "developer"},
+                                   headers=auth, timeout=30).json()
+        requests.post(f"{self.base}/api/v1/teams/invitations/{invitation['id']}/accept", headers={"Authorization": "Bearer " + self.member_token}, timeout=30)
+        for n in range(1, CONSOLE_APPS + 1):
+            if n % 10 == 1:
+                self.pg.psql("DELETE FROM rate_limits WHERE bucket LIKE 'create-app:%'")
+            made = requests.post(self.base + "/api/v1/oauth2/applications", headers=auth, timeout=30,
+                                 json={"name": f"Team app {n:02d}", "redirect_uris": [f"https://team{n}.example.com/cb"], "team_id": team["id"]})
+            assert made.status_code == 201, f"team application answered {made.status_code}"
+        self.team_id = team["id"]
 
     # --- per-run data ------------------------------------------------------------------------
 
@@ -326,6 +348,12 @@ class Bench:
 
     def rows_console(self):
         return [self.static_row("GET", "/developers/applications", f"Console app {CONSOLE_APPS:02d}", cookie=self.console_cookie)]
+
+    def rows_own_apps(self):
+        return [self.static_row("GET", "/api/v1/users/@me/applications", "Console app 25", authorization="Bearer " + self.own_token)]
+
+    def rows_team_apps(self):
+        return [self.static_row("GET", f"/api/v1/teams/{self.team_id}/applications", "Team app 25", authorization="Bearer " + self.member_token)]
 
     def rows_security(self):
         return [self.static_row("GET", "/settings/security", "Authenticator app", cookie=self.console_cookie)]
@@ -381,14 +409,19 @@ class Bench:
                             "p50 < 20 ms", max_p50_ms=20)
         email = Scenario("email", "GET /settings/email", "static.lua", self.rows_email, "p50 < 20 ms", max_p50_ms=20)
         reset = Scenario("reset", "GET /password-reset (signed out)", "static.lua", self.rows_reset, "p50 < 20 ms", max_p50_ms=20)
+        # Issue 26: a member listing 25 team applications costs at most 1.2× listing 25 of one's own.
+        own_apps = Scenario("apps-own", f"GET /api/v1/users/@me/applications ({CONSOLE_APPS} own)", "static.lua", self.rows_own_apps,
+                            "reference for apps-team", reference=True)
+        team_apps = Scenario("apps-team", f"GET /api/v1/teams/{{id}}/applications ({CONSOLE_APPS}, as a member)", "static.lua", self.rows_team_apps,
+                             "cost ≤ 1.2× apps-own (rate within 16.7%)", baseline="apps-own", tolerance=16.7)
         growth_cc = Scenario("growth-cc", "growth: client_credentials", "static.lua", self.rows_client_credentials,
                              "within 10% of the small database", baseline="cc")
         growth_me = Scenario("growth-me", "growth: GET /api/v1/users/@me", "static.lua", self.rows_me,
                              "within 10% of the small database", baseline="me")
-        for s in (floor_http, floor_db, cc, me, introspect, flow, oidc_flow, refresh, console, security, email, reset, growth_cc, growth_me):
+        for s in (floor_http, floor_db, cc, me, introspect, flow, oidc_flow, refresh, console, security, email, reset, own_apps, team_apps, growth_cc, growth_me):
             self.scenarios[s.key] = s
         wanted = set(a.only.split(",")) if a.only else None
-        self.small = [s for s in (floor_http, floor_db, cc, me, introspect, flow, oidc_flow, refresh, console, security, email, reset)
+        self.small = [s for s in (floor_http, floor_db, cc, me, introspect, flow, oidc_flow, refresh, console, security, email, reset, own_apps, team_apps)
                       if not wanted or s.key in wanted or (s.reference and "floor" in wanted)]
         self.growth = [] if a.no_growth or (wanted and "growth" not in wanted) else [growth_cc, growth_me]
 

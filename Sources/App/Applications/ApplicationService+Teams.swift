@@ -7,9 +7,8 @@ extension ApplicationService {
     /// Throws unless the actor's role in `teamID` allows `permission` (an unknown team, or one
     /// the actor is not in, is `unknownTeam`).
     func requireInTeam(_ teamID: String, _ permission: TeamPermission) async throws {
-        guard let team = try await TeamStore(database: database).find(teamID) else { throw Failure.unknownTeam }
         do {
-            _ = try await TeamAccess(database: database).require(permission, of: try actor.requireID(), in: team)
+            _ = try await TeamAccess(database: database).require(permission, of: try actor.requireID(), inTeam: teamID)
         } catch TeamAccess.Denied.unknown {
             throw Failure.unknownTeam
         } catch TeamAccess.Denied.missingPermissions {

@@ -43,6 +43,16 @@ struct TeamStore {
             .where("id", .equal, id).first().map(Self.team)
     }
 
+    /// The team and the user's role in it, in one statement; nil for a non-member (or no team).
+    func membership(_ teamID: String, of userID: UUID) async throws -> (team: Team, role: TeamRole)? {
+        guard teamID.count <= 32 else { return nil }
+        return try await sql.raw("""
+            SELECT t.id, t.name, t.require_two_factor, t.version, t.created_at, m.role
+            FROM \(ident: Self.teams) t JOIN \(ident: Self.members) m ON m.team_id = t.id
+            WHERE t.id = \(bind: teamID) AND m.user_id = \(bind: userID)
+            """).first().map { (try Self.team($0), TeamRole(rawValue: try $0.decode(column: "role", as: String.self)) ?? .readOnly) }
+    }
+
     /// The user's role in the team; nil for a non-member.
     func role(of userID: UUID, in teamID: String) async throws -> TeamRole? {
         try await sql.select().column("role").from(Self.members).where("team_id", .equal, teamID).where("user_id", .equal, userID)

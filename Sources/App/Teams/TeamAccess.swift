@@ -19,6 +19,11 @@ struct TeamAccess {
     /// the member has not set up (SPEC §13 `require_two_factor`).
     func role(of userID: UUID, in team: TeamStore.Team) async throws -> TeamRole? {
         guard let role = try await TeamStore(database: database).role(of: userID, in: team.id) else { return nil }
+        return try await effective(role, of: userID, in: team)
+    }
+
+    /// The granted role as it counts now (read-only without the 2FA the team requires).
+    func effective(_ role: TeamRole, of userID: UUID, in team: TeamStore.Team) async throws -> TeamRole {
         guard team.requireTwoFactor, role > .readOnly else { return role }
         return try await SecondFactorStore(database: database).hasSecondFactor(userID: userID) ? role : .readOnly
     }
@@ -29,6 +34,13 @@ struct TeamAccess {
         guard let teamID = app.teamID else { return app.$owner.id == userID ? .owner : nil }
         guard let team = try await TeamStore(database: database).find(teamID) else { return nil }
         return try await role(of: userID, in: team)
+    }
+
+    /// The team and the person's role in it, if that role allows `permission` (one statement,
+    /// and a second only when the team requires a second factor).
+    func require(_ permission: TeamPermission, of userID: UUID, inTeam teamID: String) async throws -> (TeamStore.Team, TeamRole) {
+        guard let (team, granted) = try await TeamStore(database: database).membership(teamID, of: userID) else { throw Denied.unknown }
+        return (team, try Self.check(try await effective(granted, of: userID, in: team), permission))
     }
 
     /// The role, if it allows `permission`; otherwise why not.

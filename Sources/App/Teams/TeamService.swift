@@ -20,9 +20,8 @@ struct TeamService: Sendable {
 
     /// The team with the actor's role in it, if the role allows `permission`.
     func find(_ id: String, for permission: TeamPermission = .read) async throws -> (TeamStore.Team, TeamRole) {
-        guard let team = try await TeamStore(database: database).find(id) else { throw Failure.unknownTeam }
         do {
-            return (team, try await TeamAccess(database: database).require(permission, of: try actor.requireID(), in: team))
+            return try await TeamAccess(database: database).require(permission, of: try actor.requireID(), inTeam: id)
         } catch TeamAccess.Denied.unknown {
             throw Failure.unknownTeam
         } catch TeamAccess.Denied.missingPermissions {

@@ -134,9 +134,13 @@ struct TeamsAPIController {
     func applications(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsRead)
         return try await Self.answering {
-            _ = try await service.find(id(req))
-            let apps = try await ClientApplication.query(on: req.db).filter(\.$team.$id == id(req))
-                .with(\.$bot).with(\.$owner).with(\.$team).all().sorted { Snowflake.precedes($0.id ?? "", $1.id ?? "") }
+            let (team, _) = try await service.find(id(req))
+            // The team is known already: no eager load of it (issue 26's cost target).
+            let named = Team()
+            (named.id, named.name) = (team.id, team.name)
+            let apps = try await ClientApplication.query(on: req.db).filter(\.$team.$id == team.id)
+                .with(\.$bot).with(\.$owner).all().sorted { Snowflake.precedes($0.id ?? "", $1.id ?? "") }
+            for app in apps { app.$team.value = named }
             return try Self.json(apps.map { ApplicationDTO($0) })
         }
     }
