@@ -29,7 +29,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PASSWORD, Checks, free_port, log, with_gatehouse  # noqa: E402
+from harness import PASSWORD, Checks, Person, free_port, log, with_gatehouse  # noqa: E402
 
 
 def browser():
@@ -95,6 +95,43 @@ def wait_for_link(folder, path, timeout=20):
                 return match.group(1)
         time.sleep(0.3)
     return None
+
+
+def walk_teams(R, walk, api_base):
+    """SPEC §13's pages: create a team, invite a guest (registered over HTTP), the new-app form's
+    owner choice; then the guest's invitation page, accepted, and the team as a developer."""
+    driver = walk.driver
+    walk.open("/developers/teams")
+    walk.shoot("teams-empty")
+    walk.fill("name", "Selenium team")
+    walk.submit()
+    walk.until_path("/developers/teams/")
+    team_path = walk.path().split("#")[0]
+    guest = Person(api_base).register()
+    walk.fill("invitee", guest.username)
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/invitations'] button[type=submit]").click()
+    walk.wait.until(lambda d: "Waiting for an answer" in d.page_source)
+    walk.shoot("team-owner")
+    R.check("team created and a guest invited from the team page", guest.username in driver.page_source)
+    walk.open("/developers/applications/new")
+    walk.shoot("new-application-owner")
+    R.check("the new-application form offers the team as owner", "Team: Selenium team" in driver.page_source)
+    walk.sign_out()
+    walk.open("/login")
+    walk.fill("username", guest.username)
+    walk.fill("password", PASSWORD)
+    walk.submit()
+    walk.until_path("/")
+    walk.open("/developers/teams")
+    walk.shoot("teams-invited")
+    driver.find_element(By.LINK_TEXT, "View").click()
+    walk.until_path("/developers/teams/invitations/")
+    walk.shoot("team-invitation")
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/accept'] button").click()
+    walk.until_path(team_path)
+    walk.shoot("team-developer")
+    R.check("the guest accepted and sees the team without the owner's controls",
+            "Selenium team" in driver.page_source and "Delete team" not in driver.page_source and "Send invitation" not in driver.page_source)
 
 
 def run(R, server, shots, outbox):
@@ -165,6 +202,7 @@ def run(R, server, shots, outbox):
         for path, name in (("/settings/email", "email"), ("/settings/security", "security-2fa-on")):
             walk.open(path)
             walk.shoot(name)
+        walk_teams(R, walk, server.base)
         walk.sign_out()
         walk.open("/password-reset")
         walk.shoot("password-reset")
