@@ -104,4 +104,18 @@ struct TeamsTests {
             #expect(try await world.api(.owner, .DELETE, "/api/v1/teams/\(world.teamID)") == .noContent)
         }
     }
+
+    @Test("The application page shows each action only to roles that may take it")
+    func actionsShownByRole() async throws {
+        try await withTestApp { app in
+            let world = try await TeamWorld.make(app)
+            func page(_ who: Who) async throws -> String { try await world.browsers[who]!.get("/developers/applications/\(world.appID)").body.string }
+            let general = "/developers/applications/\(world.appID)/general", reset = "/client-secret/reset", delete = "/delete\\#danger"
+            let readOnly = try await page(.readOnly), developer = try await page(.developer), admin = try await page(.admin)
+            #expect(readOnly.contains("Read-only in the team Acme") && !readOnly.contains(general) && !readOnly.contains(reset))
+            #expect(developer.contains(general) && !developer.contains(reset) && !developer.contains("/\(world.appID)/delete"))
+            #expect(admin.contains(general) && admin.contains(reset) && admin.contains("/\(world.appID)/delete"))
+            _ = delete
+        }
+    }
 }

@@ -143,6 +143,17 @@ struct ApplicationSettingsPage: Encodable {
     let activity: [Activity]
     /// SPEC §10: the application carries a live registration access token (RFC 7592).
     var registrationToken = false
+    /// What the viewer's role allows (SPEC §13: each action shown only to roles that may take
+    /// it); everything for the owner of a person's application.
+    var may = Permissions()
+
+    struct Permissions: Encodable {
+        var edit = true
+        var manageSecrets = true
+        var deleteApplication = true
+        /// "Developer in team Acme", for a team's application.
+        var teamRole: String? = nil
+    }
 }
 
 extension ClientApplication {

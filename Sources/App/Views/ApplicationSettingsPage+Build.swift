@@ -54,6 +54,11 @@ struct ApplicationSettingsRenderer {
             layout: try await request.layout(app.name, wide: true),
             app: .init(app), forms: forms ?? .init(app), errors: errors, conflict: conflict,
             revealedSecret: revealedSecret, builder: builder(for: app), activity: activity)
+        if let teamName = app.$team.value??.name, let userID = service.actor.id,
+           let role = try await TeamAccess(database: request.database).role(of: userID, for: app) {
+            page.may = .init(edit: role.allows(.edit), manageSecrets: role.allows(.manageSecrets),
+                             deleteApplication: role.allows(.deleteApplication), teamRole: "\(role.label) in the team \(teamName)")
+        }
         page.registrationToken = try await ClientRegistrationStore(database: request.database).hasLiveToken(applicationID: try app.requireID())
         let response = try await request.page("applications/show", page, status: status)
         if revealedSecret != nil {

@@ -35,6 +35,12 @@ struct TeamListPage: Encodable {
 }
 
 struct TeamPage: Encodable {
+    struct RoleOption: Encodable {
+        let value: String
+        let label: String
+        init(_ role: TeamRole) { (value, label) = (role.rawValue, role.label) }
+    }
+
     struct Member: Encodable {
         let userID: String
         let username: String
@@ -43,7 +49,7 @@ struct TeamPage: Encodable {
         let since: String
         let isYou: Bool
         /// The roles the viewer may give this member (empty: no control shown).
-        let assignable: [String]
+        let assignable: [RoleOption]
         let removable: Bool
     }
 
@@ -73,7 +79,7 @@ struct TeamPage: Encodable {
     let audit: [TeamAuditStore.Entry]
     let canCreateApplications: Bool
     let canInvite: Bool
-    let invitableRoles: [String]
+    let invitableRoles: [RoleOption]
     let canManageTeam: Bool
     let notice: String?
 
@@ -86,7 +92,7 @@ struct TeamPage: Encodable {
             let manage = role.manages(member.role)
             return Member(userID: member.userID.uuidString.lowercased(), username: member.username, role: member.role.rawValue,
                           roleLabel: member.role.label, since: DisplayDate.day(member.since), isYou: member.userID == userID,
-                          assignable: manage ? TeamRole.allCases.filter(role.manages).map(\.rawValue) : [],
+                          assignable: manage ? TeamRole.allCases.filter(role.manages).map(RoleOption.init) : [],
                           removable: manage || member.userID == userID)
         }
         let apps = try await ApplicationStore(database: req.db).summaries(team: teamID)
@@ -99,7 +105,7 @@ struct TeamPage: Encodable {
             pending: role.allows(.manageMembers) ? pending.map { Pending(invitee: $0.invitee, role: $0.role.label, expires: DisplayDate.day($0.expiresAt)) } : [],
             audit: try await TeamAuditStore(database: req.db).page(teamID: teamID, limit: 20),
             canCreateApplications: role.allows(.createApplication), canInvite: role.allows(.manageMembers),
-            invitableRoles: TeamRole.allCases.filter(role.manages).map(\.rawValue), canManageTeam: role.allows(.manageTeam), notice: notice)
+            invitableRoles: TeamRole.allCases.filter(role.manages).map(RoleOption.init), canManageTeam: role.allows(.manageTeam), notice: notice)
     }
 }
 
