@@ -11,19 +11,12 @@ struct EmailController {
 
     func change(req: Request) async throws -> Response {
         let user = try await req.requireUser()
-        let userID = try user.requireID()
         let email = AccountRules.normalizeEmail(try req.content.decode(EmailForm.self).email ?? "")
         var problem = AccountRules.emailProblem(email)
         if problem == nil, email == user.email { problem = "That is your current address." }
         if problem == nil, try await UserStore(database: req.db).isEmailTaken(email) { problem = "An account with that email already exists." }
         if let problem { return try await render(req, value: String(email.prefix(254)), error: problem, status: .unprocessableEntity) }
-        let recovery = req.accountRecovery, username = user.username
-        try await req.db.guardedTransaction { db in
-            try await recovery.queueVerification(userID: userID, username: username, email: email, change: true, on: db)
-        }
-        req.deliverQueuedMail()
-        req.sessionState.outgoingFlash = .emailChangeSent
-        return req.redirectAfterPost(to: "/settings/email")
+        return try await mailLink(req, user: user, to: email, change: true)
     }
 
     func resendVerification(req: Request) async throws -> Response {
@@ -34,12 +27,17 @@ struct EmailController {
         if window.hits > RateLimiter.Rule.verificationResend.limit {
             return try await render(req, value: "", error: nil, notice: "You asked for several links already. Use the newest one, or try again in an hour.", status: .tooManyRequests)
         }
-        let recovery = req.accountRecovery, username = user.username
+        return try await mailLink(req, user: user, to: email, change: false)
+    }
+
+    /// Queues the link's mail (with its token, in one transaction), sends it now, and says so.
+    private func mailLink(_ req: Request, user: User, to email: String, change: Bool) async throws -> Response {
+        let recovery = req.accountRecovery, username = user.username, userID = try user.requireID()
         try await req.db.guardedTransaction { db in
-            try await recovery.queueVerification(userID: userID, username: username, email: email, change: false, on: db)
+            try await recovery.queueVerification(userID: userID, username: username, email: email, change: change, on: db)
         }
         req.deliverQueuedMail()
-        req.sessionState.outgoingFlash = .verificationSent
+        req.sessionState.outgoingFlash = change ? .emailChangeSent : .verificationSent
         return req.redirectAfterPost(to: "/settings/email")
     }
 
