@@ -23,7 +23,7 @@ cid = re.search(r'<code data-copy="client_id">([^<]+)<', html).group(1)
 secret = re.search(r'<code data-copy="client_secret">([^<]+)<', html).group(1)
 token = requests.post(f"{base}/oauth2/token", auth=(cid, secret), data={
     "grant_type": "password", "username": user, "password": "correct horse battery",
-    "scope": "identify email applications.write authorizations"}).json()["access_token"]
+    "scope": "identify email applications.read applications.write authorizations"}).json()["access_token"]
 app = requests.post(f"{base}/api/v1/oauth2/applications", json={"name": "fuzz target", "redirect_uris": ["https://fuzz.example/cb"]},
                     headers={"Authorization": f"Bearer {token}"}).json()
 print(token, app["id"])

@@ -195,6 +195,7 @@ func routes(_ app: Application) throws {
     api.delete("teams", ":team_id", "members", ":user_id", use: teams.removeMember)
     api.post("teams", ":team_id", "invitations", use: teams.invite)
     api.get("teams", ":team_id", "applications", use: teams.applications)
+    api.get("teams", ":team_id", "audit-log", use: teams.auditLog)
 
     // Admin (SPEC §3.4, §7): the `admin` scope, administrators only.
     let admin = AdminAPIController()

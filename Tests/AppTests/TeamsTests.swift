@@ -118,4 +118,22 @@ struct TeamsTests {
             _ = delete
         }
     }
+
+    @Test("The team's audit log: who did what, newest first, paged by the last id")
+    func auditLog() async throws {
+        try await withTestApp { app in
+            let world = try await TeamWorld.make(app)
+            for name in ["One", "Two", "Three"] {
+                _ = try await world.api(.owner, .PATCH, "/api/v1/teams/\(world.teamID)", #"{"name": "\#(name)", "version": \#(try await world.teamVersion())}"#)
+            }
+            let (status, _, _, text) = try await APIClient.call(app, .GET, "/api/v1/teams/\(world.teamID)/audit-log?limit=2", token: world.tokens[.readOnly])
+            let first = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+            #expect(status == .ok && first.count == 2 && first[0]["detail"] as? String == "name=Three" && first[0]["actor"] as? String == "towner")
+            let last = try #require(first.last?["id"] as? String)
+            let next = try await APIClient.call(app, .GET, "/api/v1/teams/\(world.teamID)/audit-log?limit=2&before=\(last)", token: world.tokens[.readOnly]).3
+            let second = try #require(try JSONSerialization.jsonObject(with: Data(next.utf8)) as? [[String: Any]])
+            #expect(second.first?["detail"] as? String == "name=One")
+            #expect(try await world.api(.outsider, .GET, "/api/v1/teams/\(world.teamID)/audit-log") == .notFound)
+        }
+    }
 }

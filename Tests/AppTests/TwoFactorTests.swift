@@ -176,4 +176,16 @@ struct TwoFactorCostTests {
             #expect(Self.bcryptRuns(app) - before == 1)
         }
     }
+
+    @Test("The personal client's password grant keeps working for an account with 2FA (README: its secret is the second thing)")
+    func passwordGrantWith2FA() async throws {
+        try await withTestApp { app in
+            let owner = Browser(app)
+            try await owner.register("ada")
+            _ = try await TwoFactorTests.enrol(owner, app: app)
+            let user = try #require(try await User.query(on: app.db).filter(\.$username == "ada").first())
+            let token = try await APIClient.token(app, for: user, scope: "identify")
+            #expect(try await APIClient.call(app, .GET, "/api/v1/users/@me", token: token).0 == .ok)
+        }
+    }
 }

@@ -25,11 +25,15 @@ struct TeamAuditStore {
             .run()
     }
 
-    func page(teamID: String, limit: Int, before: Date? = nil) async throws -> [Entry] {
+    /// Newest first; `before` is the id of the last entry of the previous page (paged in SQL).
+    func page(teamID: String, limit: Int, before: UUID? = nil) async throws -> [Entry] {
         var query = sql.select().columns("id", "at", "actor_id", "actor_username", "action", "detail").from(TeamStore.audit)
             .where("team_id", .equal, teamID)
-        if let before { query = query.where("at", .lessThan, before) }
-        return try await query.orderBy("at", .descending).limit(limit).all().map {
+        if let before, let at = try await sql.select().column("at").from(TeamStore.audit).where("id", .equal, before)
+            .first()?.decode(column: "at", as: Date.self) {
+            query = query.where { $0.where("at", .lessThan, at).orWhere { $0.where("at", .equal, at).where("id", .lessThan, before) } }
+        }
+        return try await query.orderBy("at", .descending).orderBy("id", .descending).limit(limit).all().map {
             Entry(id: try $0.decode(column: "id", as: UUID.self).uuidString.lowercased(), at: RFC3339.string(try $0.decode(column: "at", as: Date.self)),
                   actor_id: try $0.decode(column: "actor_id", as: UUID?.self)?.uuidString.lowercased(),
                   actor: try $0.decode(column: "actor_username", as: String.self), action: try $0.decode(column: "action", as: String.self),

@@ -46,6 +46,12 @@ extension OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TeamInvite"}}}},
             "responses": {"201": {"description": "Invited", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TeamInvitation"}}}}, "default": {"$ref": "#/components/responses/Error"}}}
         },
+        "/teams/{team_id}/audit-log": {
+          "parameters": [{"$ref": "#/components/parameters/teamID"}],
+          "get": {"operationId": "getTeamAuditLog", "summary": "Every team change (who, what, when), newest first; before = the last id of the previous page (applications.read)",
+            "parameters": [{"$ref": "#/components/parameters/limit"}, {"name": "before", "in": "query", "required": false, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "Entries", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/TeamAuditEntry"}}}}}, "default": {"$ref": "#/components/responses/Error"}}}
+        },
         "/teams/{team_id}/applications": {
           "parameters": [{"$ref": "#/components/parameters/teamID"}],
           "get": {"operationId": "listTeamApplications", "summary": "The team's applications, oldest first (applications.read)",
@@ -70,6 +76,9 @@ extension OpenAPIDocument {
           "TeamInvite": {"type": "object", "required": ["role"], "properties": {"username": {"type": "string"}, "email": {"type": "string"}, "role": {"$ref": "#/components/schemas/TeamRole"}}},
           "TeamInvitation": {"type": "object", "required": ["id", "team", "role", "expires_at"], "properties": {"id": {"type": "string"},
             "team": {"$ref": "#/components/schemas/TeamRef"}, "role": {"$ref": "#/components/schemas/TeamRole"}, "expires_at": {"type": "string", "format": "date-time"}}},
+          "TeamAuditEntry": {"type": "object", "required": ["id", "at", "actor_id", "actor", "action", "detail"], "properties": {
+            "id": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "actor_id": {"type": ["string", "null"]},
+            "actor": {"type": "string"}, "action": {"type": "string"}, "detail": {"type": "string"}}},
           "TeamRef": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
     """#
 }

@@ -131,6 +131,17 @@ struct TeamsAPIController {
         }
     }
 
+    /// The team's activity, newest first (`limit`, `before` = the last entry id of the previous page).
+    func auditLog(req: Request) async throws -> Response {
+        let service = try await service(req, .applicationsRead)
+        let limit = min(max(req.query[Int.self, at: "limit"] ?? 50, 1), 100)
+        let before = req.query[String.self, at: "before"].flatMap(UUID.init(uuidString:))
+        return try await Self.answering {
+            _ = try await service.find(id(req))
+            return try Self.json(try await TeamAuditStore(database: req.db).page(teamID: id(req), limit: limit, before: before))
+        }
+    }
+
     func applications(req: Request) async throws -> Response {
         let service = try await service(req, .applicationsRead)
         return try await Self.answering {
