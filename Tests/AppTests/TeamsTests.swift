@@ -42,6 +42,7 @@ struct TeamsTests {
             let browser = Browser(app)
             try await browser.signIn("guest")
             #expect(try await browser.get("/developers/teams").body.string.contains("Acme"))
+            #expect(try await browser.get("/").body.string.contains("invited you to the team <strong>Acme</strong>"))
             #expect(try await APIClient.call(app, .GET, "/api/v1/oauth2/applications/\(world.appID)", token: token).0 == .notFound)
             #expect(try await APIClient.call(app, .POST, "/api/v1/teams/invitations/\(invitationID)/accept", token: token).0 == .ok)
             #expect(try await APIClient.call(app, .POST, "/api/v1/teams/invitations/\(invitationID)/accept", token: token).0 == .notFound)

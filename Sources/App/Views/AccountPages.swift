@@ -2,6 +2,7 @@
 struct HomePage: Encodable {
     let layout: LayoutContext
     let signedIn: Bool
+    var invitations: [TeamListPage.Invitation] = []
 }
 
 struct LoginPage: Encodable {
