@@ -1,5 +1,6 @@
 @testable import App
 import Fluent
+import Crypto
 import Foundation
 import OneTimeCodes
 import Testing
@@ -186,6 +187,23 @@ struct TwoFactorCostTests {
             let user = try #require(try await User.query(on: app.db).filter(\.$username == "ada").first())
             let token = try await APIClient.token(app, for: user, scope: "identify")
             #expect(try await APIClient.call(app, .GET, "/api/v1/users/@me", token: token).0 == .ok)
+        }
+    }
+
+    @Test("With GATEHOUSE_KEY_ENCRYPTION_KEY the TOTP secret is stored sealed, and still checks codes")
+    func sealedSecret() async throws {
+        try await withTestApp { app in
+            app.config.keyEncryptionKey = SymmetricKey(size: .bits256)
+            let owner = Browser(app)
+            try await owner.register("ada")
+            let (secret, _) = try await TwoFactorTests.enrol(owner, app: app)
+            let userID = try #require(try await User.query(on: app.db).first()?.id)
+            let stored = try #require(try await SecondFactorStore(database: app.db).totp(of: userID))
+            #expect(stored.secret.hasPrefix(KeySealing.prefix) && !stored.secret.contains(OneTimeCodes.Base32.encode(secret)))
+            Sudo.age(app, by: 31)
+            let browser = Browser(app)
+            try await TwoFactorTests.password(browser, "ada")
+            #expect(try await browser.post("/login/two-factor", ["code": OneTimeCodes.TOTP.code(secret: secret, at: app.clock.now())]).status == .seeOther)
         }
     }
 }

@@ -22,7 +22,7 @@ struct SecondFactors {
         let digits = typed.filter { !$0.isWhitespace }
         if digits.count == 6, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
            let credential = try await store.totp(of: userID), credential.confirmed,
-           let secret = Base32.decode(credential.secret),
+           let secret = try open(credential.secret),
            let step = TOTP.acceptedStep(for: digits, secret: secret, now: request.now, lastUsedStep: nil),
            try await store.spendTOTPStep(userID: userID, step: step) {
             try await request.rateLimiter.reset(bucket)
@@ -37,6 +37,16 @@ struct SecondFactors {
         }
         await request.recordSecurityEvent(.twoFactorFailure, userID: userID)
         return .wrong
+    }
+
+    /// A TOTP secret as stored: sealed with `GATEHOUSE_KEY_ENCRYPTION_KEY` (AES-256-GCM) when it
+    /// is set, as the signing keys are, so a copy of the database alone does not give the codes.
+    func seal(_ secret: [UInt8]) throws -> String {
+        try KeySealing(key: request.application.config.keyEncryptionKey).seal(Base32.encode(secret))
+    }
+
+    func open(_ stored: String) throws -> [UInt8]? {
+        Base32.decode(try KeySealing(key: request.application.config.keyEncryptionKey).open(stored))
     }
 
     /// Ten new recovery codes replace the old ones; only their hashes are stored, so this is the

@@ -16,7 +16,7 @@ struct SecuritySettingsController {
     func startTOTP(req: Request) async throws -> Response {
         let user = try await req.requireUser()
         let secret = TOTP.newSecret()
-        guard try await SecondFactorStore(database: req.db).startTOTP(userID: try user.requireID(), secret: Base32.encode(secret), now: req.now) else {
+        guard try await SecondFactorStore(database: req.db).startTOTP(userID: try user.requireID(), secret: try req.secondFactors.seal(secret), now: req.now) else {
             return req.redirectAfterPost(to: "/settings/security")  // already on
         }
         return try await enrolment(req, user: user, secret: secret, error: nil)
@@ -28,7 +28,7 @@ struct SecuritySettingsController {
         let user = try await req.requireUser()
         let userID = try user.requireID()
         let store = SecondFactorStore(database: req.db)
-        guard let pending = try await store.totp(of: userID), !pending.confirmed, let secret = Base32.decode(pending.secret) else {
+        guard let pending = try await store.totp(of: userID), !pending.confirmed, let secret = try req.secondFactors.open(pending.secret) else {
             return req.redirectAfterPost(to: "/settings/security")
         }
         let code = (try req.content.decode(CodeForm.self).code ?? "").filter { !$0.isWhitespace }
