@@ -64,6 +64,16 @@ struct OutboxAndSendmailTests {
             """
         try Data(script.utf8).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        // Linux refuses to run a file another process still holds open for writing (ETXTBSY):
+        // a process forked by a parallel test may hold this one's descriptor for a moment.
+        // Run it until it starts, so the test itself never meets that window.
+        for _ in 0..<100 {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: path)
+            probe.standardInput = FileHandle.nullDevice
+            if (try? probe.run()) != nil { probe.waitUntilExit(); break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
         return path
     }
 

@@ -18,9 +18,10 @@ struct TeamAuditStore {
     let database: any Database
     private var sql: any SQLDatabase { database as! any SQLDatabase }
 
-    func record(teamID: String, actor: User, action: String, detail: String, at date: Date) async throws {
-        try await sql.insert(into: TeamStore.audit).columns("id", "team_id", "actor_id", "actor_username", "action", "detail", "at")
-            .values(SQLBind(UUID()), SQLBind(teamID), SQLBind(actor.id), SQLBind(actor.username), SQLBind(action),
+    /// `version`: the team's version after the change; it orders the log, as an application's.
+    func record(teamID: String, version: Int, actor: User, action: String, detail: String, at date: Date) async throws {
+        try await sql.insert(into: TeamStore.audit).columns("id", "team_id", "version", "actor_id", "actor_username", "action", "detail", "at")
+            .values(SQLBind(UUID()), SQLBind(teamID), SQLBind(version), SQLBind(actor.id), SQLBind(actor.username), SQLBind(action),
                     SQLBind(String(detail.prefix(500))), SQLBind(date))
             .run()
     }
@@ -29,11 +30,11 @@ struct TeamAuditStore {
     func page(teamID: String, limit: Int, before: UUID? = nil) async throws -> [Entry] {
         var query = sql.select().columns("id", "at", "actor_id", "actor_username", "action", "detail").from(TeamStore.audit)
             .where("team_id", .equal, teamID)
-        if let before, let at = try await sql.select().column("at").from(TeamStore.audit).where("id", .equal, before)
-            .first()?.decode(column: "at", as: Date.self) {
-            query = query.where { $0.where("at", .lessThan, at).orWhere { $0.where("at", .equal, at).where("id", .lessThan, before) } }
+        if let before, let version = try await sql.select().column("version").from(TeamStore.audit).where("id", .equal, before)
+            .where("team_id", .equal, teamID).first()?.decode(column: "version", as: Int.self) {
+            query = query.where("version", .lessThan, version)
         }
-        return try await query.orderBy("at", .descending).orderBy("id", .descending).limit(limit).all().map {
+        return try await query.orderBy("version", .descending).limit(limit).all().map {
             Entry(id: try $0.decode(column: "id", as: UUID.self).uuidString.lowercased(), at: RFC3339.string(try $0.decode(column: "at", as: Date.self)),
                   actor_id: try $0.decode(column: "actor_id", as: UUID?.self)?.uuidString.lowercased(),
                   actor: try $0.decode(column: "actor_username", as: String.self), action: try $0.decode(column: "action", as: String.self),

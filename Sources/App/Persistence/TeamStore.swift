@@ -80,14 +80,15 @@ struct TeamStore {
     }
 
     /// The conditional UPDATE every team change starts with: it bumps the version (and takes the
-    /// team row's lock, so member changes of one team run one at a time). False: stale version.
-    func bump(_ id: String, expectedVersion: Int?, name: String? = nil, requireTwoFactor: Bool? = nil, at date: Date) async throws -> Bool {
+    /// team row's lock, so member changes of one team run one at a time). Returns the new
+    /// version; nil for a stale version (or no such team).
+    func bump(_ id: String, expectedVersion: Int?, name: String? = nil, requireTwoFactor: Bool? = nil, at date: Date) async throws -> Int? {
         var update = sql.update(Self.teams).set("version", to: SQLRaw("version + 1")).set("updated_at", to: SQLBind(date))
         if let name { update = update.set("name", to: SQLBind(name)) }
         if let requireTwoFactor { update = update.set("require_two_factor", to: SQLBind(requireTwoFactor)) }
         update = update.where("id", .equal, id)
         if let expectedVersion { update = update.where("version", .equal, expectedVersion) }
-        return try await update.returning("id").first() != nil
+        return try await update.returning("version").first()?.decode(column: "version", as: Int.self)
     }
 
     func addMember(_ teamID: String, userID: UUID, role: TeamRole, at date: Date) async throws {

@@ -36,7 +36,7 @@ struct TeamService: Sendable {
         let (actor, userID) = (self.actor, try actor.requireID())
         try await database.guardedTransaction { tx in
             try await TeamStore(database: tx).insert(team, ownerID: userID)
-            try await TeamAuditStore(database: tx).record(teamID: team.id, actor: actor, action: "team.create", detail: "name=\(name)", at: date)
+            try await TeamAuditStore(database: tx).record(teamID: team.id, version: 1, actor: actor, action: "team.create", detail: "name=\(name)", at: date)
         }
         return team
     }
@@ -64,7 +64,7 @@ struct TeamService: Sendable {
         if let expectedVersion, expectedVersion != team.version { throw Failure.versionConflict(current: team.version) }
         try await database.guardedTransaction { tx in
             let store = TeamStore(database: tx)
-            guard try await store.bump(id, expectedVersion: expectedVersion, at: now()) else { throw Failure.versionConflict(current: team.version) }
+            guard try await store.bump(id, expectedVersion: expectedVersion, at: now()) != nil else { throw Failure.versionConflict(current: team.version) }
             guard try await store.applicationCount(id) == 0 else { throw Failure.notEmpty }
             try await store.delete(id)
         }
@@ -98,15 +98,16 @@ struct TeamService: Sendable {
     /// One audited team change: the version bump first (the team row's lock), then `body`.
     func change(_ id: String, expectedVersion: Int? = nil, action: String, detail: String,
                 _ body: @escaping @Sendable (TeamStore) async throws -> Void,
-                bump: (@Sendable (TeamStore, Date) async throws -> Bool)? = nil) async throws {
+                bump: (@Sendable (TeamStore, Date) async throws -> Int?)? = nil) async throws {
         let (actor, date) = (self.actor, now())
         try await database.guardedTransaction { tx in
             let store = TeamStore(database: tx)
-            let bumped: Bool
+            let bumped: Int?
             if let bump { bumped = try await bump(store, date) } else { bumped = try await store.bump(id, expectedVersion: expectedVersion, at: date) }
-            guard bumped else { throw Failure.versionConflict(current: try await store.find(id)?.version ?? 0) }
+            guard let version = bumped else { throw Failure.versionConflict(current: try await store.find(id)?.version ?? 0) }
             try await body(store)
-            try await TeamAuditStore(database: tx).record(teamID: id, actor: actor, action: action, detail: detail, at: date)
+            // The version the change made orders the log (two changes in one instant included).
+            try await TeamAuditStore(database: tx).record(teamID: id, version: version, actor: actor, action: action, detail: detail, at: date)
         }
     }
 
