@@ -63,7 +63,8 @@ class Walk:
         return "/" + self.driver.current_url.split("/", 3)[3] if self.driver.current_url.count("/") >= 3 else "/"
 
     def until_path(self, prefix):
-        self.wait.until(lambda d: self.path().startswith(prefix))
+        """Waits for the page at `prefix` ("/" itself means the home page, not any path)."""
+        self.wait.until(lambda d: self.path() == "/" if prefix == "/" else self.path().startswith(prefix))
 
     def shoot(self, name):
         if not self.shots:
@@ -77,7 +78,8 @@ class Walk:
 
     def sign_out(self):
         self.driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
-        self.until_path("/")
+        # Every path starts with "/": wait for the signed-out header, not for a path.
+        self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".nav-user a[href='/login']"))
 
     def signed_in_as(self, username):
         return username in self.driver.find_element(By.TAG_NAME, "header").text
