@@ -50,11 +50,10 @@ struct TeamService: Sendable {
         if let requireTwoFactor, requireTwoFactor != team.requireTwoFactor { changes.append("require_two_factor=\(requireTwoFactor)") }
         guard team.version == expectedVersion else { throw Failure.versionConflict(current: team.version) }
         guard !changes.isEmpty else { return team }
-        try await change(id, expectedVersion: expectedVersion, action: "team.update", detail: changes.joined(separator: " ")) { store in
-            _ = store  // the bump below writes the fields
-        } bump: { store, date in
+        // The version bump itself writes the fields: no body.
+        try await change(id, expectedVersion: expectedVersion, action: "team.update", detail: changes.joined(separator: " "), bump: { store, date in
             try await store.bump(id, expectedVersion: expectedVersion, name: newName, requireTwoFactor: requireTwoFactor, at: date)
-        }
+        })
         return try await find(id).0
     }
 
@@ -97,7 +96,7 @@ struct TeamService: Sendable {
 
     /// One audited team change: the version bump first (the team row's lock), then `body`.
     func change(_ id: String, expectedVersion: Int? = nil, action: String, detail: String,
-                _ body: @escaping @Sendable (TeamStore) async throws -> Void,
+                _ body: (@Sendable (TeamStore) async throws -> Void)? = nil,
                 bump: (@Sendable (TeamStore, Date) async throws -> Int?)? = nil) async throws {
         let (actor, date) = (self.actor, now())
         try await database.guardedTransaction { tx in
@@ -105,7 +104,7 @@ struct TeamService: Sendable {
             let bumped: Int?
             if let bump { bumped = try await bump(store, date) } else { bumped = try await store.bump(id, expectedVersion: expectedVersion, at: date) }
             guard let version = bumped else { throw Failure.versionConflict(current: try await store.find(id)?.version ?? 0) }
-            try await body(store)
+            try await body?(store)
             // The version the change made orders the log (two changes in one instant included).
             try await TeamAuditStore(database: tx).record(teamID: id, version: version, actor: actor, action: action, detail: detail, at: date)
         }

@@ -15,6 +15,10 @@ struct TeamListPage: Encodable {
         let teamName: String
         let role: String
         let invitedBy: String
+
+        init(_ invitation: TeamInvitationStore.Invitation) {
+            (id, teamName, role, invitedBy) = (invitation.id, invitation.teamName, invitation.role.label, invitation.invitedBy)
+        }
     }
 
     let layout: LayoutContext
@@ -29,7 +33,7 @@ struct TeamListPage: Encodable {
         let invitations = try await req.teamService().openInvitations()
         return TeamListPage(layout: try await req.layout("Teams", wide: true),
                             teams: teams.map { Row(id: $0.team.id, name: $0.team.name, role: $0.role.label) },
-                            invitations: invitations.map { Invitation(id: $0.id, teamName: $0.teamName, role: $0.role.label, invitedBy: $0.invitedBy) },
+                            invitations: invitations.map(Invitation.init),
                             name: name, error: error)
     }
 }

@@ -4,9 +4,7 @@ struct HomeController {
     func index(req: Request) async throws -> Response {
         let layout = try await req.layout("Home", wide: true)
         // SPEC §13: team invitations are listed on the invitee's dashboard.
-        let invitations = layout.user == nil ? [] : try await req.teamService().openInvitations().map {
-            TeamListPage.Invitation(id: $0.id, teamName: $0.teamName, role: $0.role.label, invitedBy: $0.invitedBy)
-        }
+        let invitations = layout.user == nil ? [] : try await req.teamService().openInvitations().map(TeamListPage.Invitation.init)
         return try await req.page("home/index", HomePage(layout: layout, signedIn: layout.user != nil, invitations: invitations))
     }
 }

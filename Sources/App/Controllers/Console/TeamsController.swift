@@ -55,9 +55,15 @@ struct TeamsController {
                 _ = try await service.invite(Self.id(req), username: invitee.contains("@") ? nil : invitee,
                                              email: invitee.contains("@") ? invitee : nil, role: role, mail: mail.invitation)
                 req.deliverQueuedMail()
-            } catch let failure as TeamService.Failure where [.unknownUser, .alreadyMember].contains(failure) || Self.isInvalid(failure) {
-                let notice = failure == .alreadyMember ? "That person is already a member." : "No account has that username. Invite by email address instead."
-                return try await req.page("teams/show", try await TeamPage.build(req, teamID: Self.id(req), notice: Self.isInvalid(failure) ? "Enter a username or an email address." : notice), status: .unprocessableEntity)
+            } catch let failure as TeamService.Failure {
+                let notice: String
+                switch failure {
+                case .alreadyMember: notice = "That person is already a member."
+                case .unknownUser: notice = "No account has that username. Invite by email address instead."
+                case .invalid: notice = "Enter a username or an email address."
+                default: throw failure  // the 404 and 403 answers of `refusing`
+                }
+                return try await req.page("teams/show", try await TeamPage.build(req, teamID: Self.id(req), notice: notice), status: .unprocessableEntity)
             }
             return req.redirectAfterPost(to: "/developers/teams/\(Self.id(req))#members")
         }
@@ -90,11 +96,6 @@ struct TeamsController {
     }
 
     static func id(_ req: Request) -> String { req.parameters.get("team_id") ?? "" }
-
-    static func isInvalid(_ failure: TeamService.Failure) -> Bool {
-        if case .invalid = failure { return true }
-        return false
-    }
 
     /// SPEC §13: a team the person is not in is a 404 page; an action their role may not take, 403.
     static func refusing(_ body: () async throws -> Response) async throws -> Response {
