@@ -88,7 +88,7 @@ final class AccessTokens: AccessTokenVerifier {
             iss: .init(value: content.issuer), sub: .init(value: content.subject), aud: .init(value: [content.audience]),
             exp: .init(value: content.expiresAt), iat: .init(value: content.issuedAt), jti: .init(value: content.tokenID),
             client_id: content.clientID, scope: content.scope, user_id: content.userID, type: content.type, fid: content.familyID)
-        let signingInput = encodedHeader(kid: signer.kid) + "." + (try Self.claimsEncoder.encode(claims)).base64URLEncodedString()
+        let signingInput = encodedHeader(kid: signer.kid) + "." + Data(AccessTokenPayload.json(claims).utf8).base64URLEncodedString()
         // RFC 7518 §3.4: the signature is R || S, 64 bytes.
         let signature = try signer.key.signature(for: SHA256.hash(data: Array(signingInput.utf8)))
         return signingInput + "." + signature.rawRepresentation.base64URLEncodedString()
@@ -110,25 +110,28 @@ final class AccessTokens: AccessTokenVerifier {
         case malformed, unknownKey(String), badSignature, expired, wrongIssuerOrAudience
     }
 
-    private static let claimsEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970  // RFC 7519 NumericDate
-        return encoder
-    }()
-
     private static let claimsDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         return decoder
     }()
 
+    /// Tokens already verified here; expiry and the key are checked again on every hit.
+    let verified = VerifiedTokenCache<AccessTokenClaims>()
+
     /// RFC 7515 §5.2 for compact ES256 tokens.
     private func verifyWithLoadedKeys(_ token: String) throws -> AccessTokenClaims {
-        guard let jws = CompactJWS(token) else { throw Rejected.malformed }
         let loaded = ring.current
-        let key: P256.Signing.PublicKey
+        let now = clock.now()
+        if let hit = verified.entry(for: token), loaded.ecVerifiers[hit.kid] != nil {
+            guard hit.expires > now.timeIntervalSince1970 else { throw Rejected.expired }
+            return hit.claims
+        }
+        guard let jws = CompactJWS(token) else { throw Rejected.malformed }
+        let key: P256.Signing.PublicKey, kid: String
         if let signer = loaded.ecSigner, jws.header == encodedHeader(kid: signer.kid) {
             key = signer.key.publicKey
+            kid = signer.kid
         } else {
             // RFC 8725 §3.1: the algorithm is ours to pick, never the token's ("none", HS256);
             // §3.11: an ID token (typ JWT) is never an access token.
@@ -136,12 +139,15 @@ final class AccessTokens: AccessTokenVerifier {
             else { throw Rejected.malformed }
             guard let verifier = loaded.ecVerifiers[header.kid] else { throw Rejected.unknownKey(header.kid) }
             key = verifier
+            kid = header.kid
         }
         guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: jws.signature) else { throw Rejected.malformed }
         guard key.isValidSignature(signature, for: SHA256.hash(data: jws.signingInput)) else { throw Rejected.badSignature }
         guard let claims = try? Self.claimsDecoder.decode(AccessTokenClaims.self, from: jws.payload) else { throw Rejected.malformed }
-        guard claims.exp.value > clock.now() else { throw Rejected.expired }
+        guard claims.exp.value > now else { throw Rejected.expired }
         guard claims.iss.value == issuer, claims.aud.value.contains(Self.audience) else { throw Rejected.wrongIssuerOrAudience }
+        verified.remember(token, .init(claims: claims, kid: kid, expires: claims.exp.value.timeIntervalSince1970),
+                          now: now.timeIntervalSince1970)
         return claims
     }
 

@@ -26,7 +26,20 @@ struct GatehouseLogHandler: LogHandler {
     /// a Fluent model's input and filter values (FluentKit, at `debug`).
     static let valueKeys = ["binds", "input", "filters"]
 
-    static let standardOutput: @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    /// One write(2) per line, straight from the string's bytes (FileHandle copied it into a
+    /// `Data` first: a per-request cost). A short write is finished; a failed one is dropped.
+    static let standardOutput: @Sendable (String) -> Void = { line in
+        var text = line + "\n"
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
+    }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -45,8 +58,12 @@ struct GatehouseLogHandler: LogHandler {
         let time = Self.timestamp()
         switch format {
         case .text:
-            let pairs = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }.joined(separator: " ")
-            sink("\(time) \(event.level) \(label): \(pairs)\(pairs.isEmpty ? "" : " ")\(event.message)")
+            // One string appended to, not a pair array joined: this runs for every request.
+            var line = time + " " + event.level.rawValue + " " + label + ":"
+            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+                line += " " + key + "=" + Self.text(value)
+            }
+            sink(line + " " + event.message.description)
         case .json:
             var object: [String: Any] = ["time": time, "level": event.level.rawValue, "logger": label, "message": event.message.description]
             for (key, value) in fields { object[key] = Self.json(value) }

@@ -41,8 +41,12 @@ public enum ClientCredentials: Equatable, Sendable {
             guard bodySecret == nil else {
                 throw OAuthError(.invalidRequest, "Use one client authentication method: HTTP Basic or client_secret in the body, not both.")
             }
-            let encoded = authorization.dropFirst(6).trimmingCharacters(in: .whitespaces)
-            guard let data = Data(base64Encoded: encoded), let decoded = String(data: data, encoding: .utf8),
+            // Blanks around the credentials trimmed byte-wise (Foundation's `trimmingCharacters`
+            // bridged through NSString: 1 % of a client-credentials request, perf).
+            var encoded = authorization.utf8.dropFirst(6)
+            while encoded.first == UInt8(ascii: " ") || encoded.first == UInt8(ascii: "\t") { encoded.removeFirst() }
+            while encoded.last == UInt8(ascii: " ") || encoded.last == UInt8(ascii: "\t") { encoded.removeLast() }
+            guard let data = Data(base64Encoded: String(Substring(encoded))), let decoded = String(data: data, encoding: .utf8),
                   let colon = decoded.firstIndex(of: ":")
             else { throw OAuthError(.invalidClient, "The Basic credentials could not be read.") }
             // RFC 6749 §2.3.1: id and secret are form-urlencoded before being joined.
