@@ -12,7 +12,7 @@ enum AccessTokenPayload {
         if claims.aud.value.count == 1 {
             member(&out, "aud", claims.aud.value[0])
         } else {
-            out += #","aud":["# + claims.aud.value.map(quoted).joined(separator: ",") + "]"
+            out += #","aud":["# + claims.aud.value.map(JSONText.quoted).joined(separator: ",") + "]"
         }
         out += #","exp":"# + String(Int64(claims.exp.value.timeIntervalSince1970.rounded(.down)))
         out += #","iat":"# + String(Int64(claims.iat.value.timeIntervalSince1970.rounded(.down)))
@@ -27,28 +27,6 @@ enum AccessTokenPayload {
 
     private static func member(_ out: inout String, _ key: String, _ value: String) {
         if out.utf8.count > 1 { out += "," }
-        out += "\"" + key + "\":" + quoted(value)
-    }
-
-    /// RFC 8259 §7: `"` and `\` escaped, control characters as `\u00XX`; the rest as it is.
-    static func quoted(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            return "\"" + value + "\""
-        }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        out += "\"" + key + "\":" + JSONText.quoted(value)
     }
 }

@@ -30,17 +30,6 @@ struct FluentOAuthStore: OAuthStore {
     // The token endpoint's queries are SQLKit, not Fluent models: a model's reflection cost more
     // than the query itself on this path (perf, scripts/bench).
 
-    func client(id: String) async throws -> OAuthClient? {
-        guard let row = try await database.rows(ClientByID.self, [.text(id)]).first else { return nil }
-        return try Self.client(from: row)
-    }
-
-    private enum ClientByID: HotQuery {
-        static let sql = """
-            SELECT \(FluentOAuthStore.clientSelect) FROM applications \(FluentOAuthStore.registrationJoin) WHERE applications.id = $1
-            """
-    }
-
     /// The application's columns and, for a registered client, what it registered (SPEC §10).
     static let clientSelect = clientColumns.map { "applications.\"\($0)\"" }.joined(separator: ", ") + """
         , r.grant_types AS registered_grant_types, r.response_types AS registered_response_types,
@@ -113,7 +102,7 @@ struct FluentOAuthStore: OAuthStore {
     }
 
 
-    private static func client(from row: any SQLRow) throws -> OAuthClient {
+    static func client(from row: any SQLRow) throws -> OAuthClient {
         let confidential = try row.decode(column: "confidential", as: Bool.self), deviceFlow = try row.decode(column: "device_flow", as: Bool.self)
         return OAuthClient(
             id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),

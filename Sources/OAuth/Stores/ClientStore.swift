@@ -21,6 +21,8 @@ public struct OAuthClient: Sendable, Equatable {
     public let deviceFlow: Bool
     /// What it may do beyond its kind (SPEC §10: a registered client, what it registered).
     public let policy: ClientPolicy
+    /// What a consent page shows of it, where the lookup read it (nil: not read).
+    public var presentation: ClientPresentation?
 
     public init(id: String, name: String, confidential: Bool, personal: Bool, ownerID: String, redirectURIs: [String],
                 hasBot: Bool = false, botPublic: Bool = false, botRequireCodeGrant: Bool = false,
@@ -39,6 +41,26 @@ public struct OAuthClient: Sendable, Equatable {
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.deviceFlow = deviceFlow
         self.policy = policy
+    }
+}
+
+/// What a consent page shows of a client besides its name (OpenID Connect Registration §2's
+/// `logo_uri`, `tos_uri`, `policy_uri`, and who made it). Read with the client where a page may
+/// follow (the authorization endpoint: the code flow's budget is 10 statements), never where
+/// none does (the token endpoint).
+public struct ClientPresentation: Sendable, Equatable {
+    public let description: String
+    public let iconHash: String?
+    public let ownerName: String
+    public let termsOfServiceURL: String?
+    public let privacyPolicyURL: String?
+
+    public init(description: String, iconHash: String?, ownerName: String, termsOfServiceURL: String?, privacyPolicyURL: String?) {
+        self.description = description
+        self.iconHash = iconHash
+        self.ownerName = ownerName
+        self.termsOfServiceURL = termsOfServiceURL
+        self.privacyPolicyURL = privacyPolicyURL
     }
 }
 

@@ -48,7 +48,9 @@ extension AuthorizeController {
     }
 
     func consentPage(_ req: Request, _ request: AuthorizationRequest, user: User, parameters: [String: String]) async throws -> Response {
-        guard let app = try await ConsentApplication.find(request.client.id, on: req.database) else { throw Abort(.notFound) }
+        var app = ConsentApplication(request.client)
+        if app == nil { app = try await ConsentApplication.find(request.client.id, on: req.database) }
+        guard let app else { throw Abort(.notFound) }
         let carried = ["client_id", "redirect_uri", "redirect_url", "response_type", "scope", "state", "code_challenge", "code_challenge_method"]
             + OpenIDParameters.carried
         let hidden = carried.compactMap { name in parameters[name].map { ConsentPage.Hidden(name: name, value: $0) } }

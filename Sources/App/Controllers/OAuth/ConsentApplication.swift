@@ -1,4 +1,5 @@
 import Fluent
+import OAuth
 import Vapor
 
 /// What the consent screen shows of an application and its owner: one statement (the whole
@@ -27,5 +28,14 @@ struct ConsentApplication {
             ownerUsername: try row.decode(column: "username", as: String.self),
             termsOfServiceURL: try row.decode(column: "terms_of_service_url", as: String?.self),
             privacyPolicyURL: try row.decode(column: "privacy_policy_url", as: String?.self))
+    }
+}
+
+extension ConsentApplication {
+    /// From the client as the authorization endpoint read it (no statement of its own).
+    init?(_ client: OAuthClient) {
+        guard let shown = client.presentation else { return nil }
+        self.init(id: client.id, name: client.name, description: shown.description, iconHash: shown.iconHash,
+                  ownerUsername: shown.ownerName, termsOfServiceURL: shown.termsOfServiceURL, privacyPolicyURL: shown.privacyPolicyURL)
     }
 }
