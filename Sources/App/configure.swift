@@ -10,6 +10,9 @@ func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
     app.clock = AppClock()
     app.metrics = GatehouseMetrics()
+    // Vapor's own request metrics go to swift-metrics, which nothing here bootstraps: every
+    // request paid for their lookups and reported to nobody. `GatehouseMetrics` counts requests.
+    app.http.server.configuration.reportMetrics = false
     try configureDatabase(app, config.database, connectionsPerLoop: config.postgresConnectionsPerLoop)
     if case .sqlite = config.database { try await SQLiteDefaults.apply(app) }
 
