@@ -120,6 +120,25 @@ struct TeamsTests {
         }
     }
 
+    @Test("A developer cannot make a public team client confidential (it mints a secret): the box is disabled and says who can")
+    func confidentialToggleByRole() async throws {
+        try await withTestApp { app in
+            let world = try await TeamWorld.make(app)
+            var input = ApplicationService.NewApplication(name: "Public one", redirectURIs: ["https://team.example/cb"], confidential: false)
+            input.teamID = world.teamID
+            let id = try await ApplicationService(database: app.db, actor: try #require(world.users[.owner])).create(input).application.requireID()
+            func box(_ who: Who) async throws -> Substring {
+                let html = try await world.browsers[who]!.get("/developers/applications/\(id)").body.string
+                let start = try #require(html.range(of: #"<input id="confidential""#))
+                return html[start.lowerBound...].prefix(while: { $0 != ">" })
+            }
+            #expect(try await box(.developer).contains(" disabled"))
+            #expect(try await !box(.admin).contains(" disabled"))
+            let developer = try await world.browsers[.developer]!.get("/developers/applications/\(id)").body.string
+            #expect(developer.contains("Only a team admin or the owner can make this a confidential client"))
+        }
+    }
+
     @Test("The team's audit log: who did what, newest first, paged by the last id")
     func auditLog() async throws {
         try await withTestApp { app in
