@@ -67,6 +67,13 @@ struct AuthorizationCodeStore {
     /// The code and its user, in one statement, without using it up.
     func lookUp(_ code: String) async throws -> CodeLookup {
         guard let row = try await database.rows(LookUpCode.self, [.text(Secrets.sha256Hex(code))]).first else { return .unknown }
+        return try Self.lookup(from: row)
+    }
+
+    /// A row as `lookUpSelect` reads it, alone or beside the client's (`FluentOAuthStore+CodeGrant`),
+    /// where a code that does not exist leaves its columns null.
+    static func lookup(from row: any SQLRow) throws -> CodeLookup {
+        guard try row.decode(column: "application_id", as: String?.self) != nil else { return .unknown }
         if try row.decode(column: "used_at", as: Date?.self) != nil { return .used }
         let userID = try row.decode(column: "user_id", as: UUID.self)
         let profile = try row.decode(column: "username", as: String?.self).map { username in
@@ -124,12 +131,17 @@ struct AuthorizationCodeStore {
             """
     }
 
+    /// The code whose hash is `parameter`, with its user.
+    static func lookUpSelect(hash parameter: String) -> String {
+        """
+        SELECT \(columns.map { "c.\($0)" }.joined(separator: ", ")), c.used_at,
+          u.username, u.email, u.updated_at, u.kind, u.email_verified_at
+        FROM authorization_codes c LEFT JOIN users u ON u.id = c.user_id WHERE c.code_hash = \(parameter)
+        """
+    }
+
     private enum LookUpCode: HotQuery {
-        static let sql = """
-            SELECT \(AuthorizationCodeStore.columns.map { "c.\($0)" }.joined(separator: ", ")), c.used_at,
-              u.username, u.email, u.updated_at, u.kind, u.email_verified_at
-            FROM authorization_codes c LEFT JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1
-            """
+        static let sql = AuthorizationCodeStore.lookUpSelect(hash: "$1")
     }
 
     private static func record(_ row: any SQLRow, profile: UserProfile?) throws -> CodeGrantRecord {

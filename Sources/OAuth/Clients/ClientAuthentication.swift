@@ -27,6 +27,22 @@ extension TokenEndpoint {
         }
     }
 
+    /// `authenticate` for a token request: a confidential client's code grant reads the code
+    /// with the client (`OAuthStore.client(id:presenting:now:readingCode:)`); the code is
+    /// handed on only once the client has authenticated (`handle(_:for:code:)`).
+    public func authenticate(for request: TokenRequest, _ credentials: ClientCredentials) async throws -> (client: OAuthClient, code: CodeLookup?) {
+        guard case .authorizationCode(let code, _, _) = request, let secret = credentials.secret else {
+            return (try await authenticate(credentials, at: .token), nil)
+        }
+        var read: CodeLookup?
+        let client = try await authenticate(credentials, at: .token) {
+            let found = try await store.client(id: credentials.clientID, presenting: secret, now: now, readingCode: code)
+            read = found.code
+            return found.client
+        }
+        return (client, read)
+    }
+
     /// `authenticate` with the client read by `lookUp` (introspection reads the token with it).
     func authenticate(_ credentials: ClientCredentials, at endpoint: ClientEndpoint,
                       lookUp: () async throws -> (client: OAuthClient, secretMatches: Bool)?) async throws -> OAuthClient {

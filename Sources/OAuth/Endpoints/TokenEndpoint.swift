@@ -22,8 +22,9 @@ public struct TokenEndpoint: Sendable {
         try await handle(request, for: try await authenticate(credentials, at: .token))
     }
 
-    /// The grant, for a client already authenticated.
-    public func handle(_ request: TokenRequest, for client: OAuthClient) async throws -> TokenResponse {
+    /// The grant, for a client already authenticated; `code`: the code grant's code, when
+    /// `authenticate(for:_:)` read it with the client.
+    public func handle(_ request: TokenRequest, for client: OAuthClient, code read: CodeLookup? = nil) async throws -> TokenResponse {
         // SPEC §10 (RFC 7591 §2): a registered client uses only the grants it registered.
         guard client.policy.allowsGrantType(request.grantType) else {
             throw OAuthError(.unauthorizedClient, "This client did not register the \(request.grantType) grant.")
@@ -33,7 +34,7 @@ public struct TokenEndpoint: Sendable {
         switch request {
         case let .authorizationCode(code, redirectURI, verifier):
             issued = try await AuthorizationCodeGrant(store: store, now: now)
-                .exchange(code: code, redirectURI: redirectURI, codeVerifier: verifier, client: client)
+                .exchange(code: code, redirectURI: redirectURI, codeVerifier: verifier, client: client, read: read)
         case let .refreshToken(token, scope):
             issued = try await RefreshTokenGrant(store: store, now: now).refresh(token, narrowingTo: scope, client: client)
         case let .clientCredentials(scope):

@@ -5,9 +5,11 @@ struct AuthorizationCodeGrant {
     let store: any OAuthStore
     let now: Date
 
-    func exchange(code: String, redirectURI: String?, codeVerifier: String?, client: OAuthClient) async throws -> Issued {
+    func exchange(code: String, redirectURI: String?, codeVerifier: String?, client: OAuthClient, read: CodeLookup? = nil) async throws -> Issued {
         let record: CodeGrantRecord
-        switch try await store.lookUpCode(code) {
+        let lookup: CodeLookup
+        if let read { lookup = read } else { lookup = try await store.lookUpCode(code) }
+        switch lookup {
         case .unknown:
             throw OAuthError(.invalidGrant, "The authorization code is invalid.")
         case .used:

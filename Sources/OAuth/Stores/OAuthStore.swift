@@ -13,6 +13,12 @@ public protocol OAuthStore: ClientStore, CodeStore, TokenFamilyStoring, UserDire
     /// authenticates the client from the first half before it looks at the second.
     func client(id: String, presenting secret: String, now: Date, describing token: String) async throws
         -> (client: (client: OAuthClient, secretMatches: Bool)?, token: TokenDescription?)
+    /// The code grant's two reads, `client(id:presenting:now:)` and `lookUpCode`, in one round
+    /// trip where the store can (a code flow's statements, scripts/bench). The code is only
+    /// read, and the core looks at it only once the client has authenticated. nil: not read
+    /// (the default), and the grant reads it itself.
+    func client(id: String, presenting secret: String, now: Date, readingCode code: String) async throws
+        -> (client: (client: OAuthClient, secretMatches: Bool)?, code: CodeLookup?)
 }
 
 extension OAuthStore {
@@ -21,5 +27,10 @@ extension OAuthStore {
         guard let found = try await client(id: id, presenting: secret, now: now) else { return (nil, nil) }
         guard found.secretMatches else { return (found, nil) }
         return (found, try await describe(token, now: now))
+    }
+
+    public func client(id: String, presenting secret: String, now: Date, readingCode code: String) async throws
+        -> (client: (client: OAuthClient, secretMatches: Bool)?, code: CodeLookup?) {
+        (try await client(id: id, presenting: secret, now: now), nil)
     }
 }

@@ -12,13 +12,13 @@ struct TokenController {
             req.corsClientID = credentials.clientID
             let request = try TokenRequest.parse(parameters)
             let endpoint = req.tokenEndpoint
-            let client: OAuthClient
+            let client: OAuthClient, code: CodeLookup?
             do {
-                client = try await endpoint.authenticate(credentials, at: .token)
+                (client, code) = try await endpoint.authenticate(for: request, credentials)
             } catch let limited as RateLimited {
                 return OAuthJSON.tooManyRequests(limited, .invalidClient)
             }
-            let response = try await endpoint.handle(request, for: client)
+            let response = try await endpoint.handle(request, for: client, code: code)
             req.metrics.tokenIssued(grantType: request.grantType)
             return OAuthJSON.tokens(response)
         } catch let error as OAuthError {
