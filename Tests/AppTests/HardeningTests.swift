@@ -82,7 +82,7 @@ struct HardeningTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == .created }.count == ApplicationRules.maxApplications, "\(statuses)")
-            #expect(statuses.filter { $0 == .badRequest }.count == 5)
+            #expect(statuses.filter { $0 == .badRequest }.count == 5, "\(statuses)")
             #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == ApplicationRules.maxApplications)
         }
     }
