@@ -82,7 +82,11 @@ struct HardeningTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == .created }.count == ApplicationRules.maxApplications, "\(statuses)")
-            #expect(statuses.filter { $0 == .badRequest }.count == 5, "\(statuses)")
+            // The rest are refused: 400 past the cap, or, on a machine so loaded that a creation
+            // waits out SQLite's bounded write-lock wait (`SQLiteDefaults.busyTimeoutMilliseconds`),
+            // 503 to retry (CI saw one once). Never anything else, and never a 26th application.
+            #expect(statuses.allSatisfy { [.created, .badRequest, .serviceUnavailable].contains($0) }, "\(statuses)")
+            #expect(statuses.filter { $0 == .badRequest || $0 == .serviceUnavailable }.count == 5, "\(statuses)")
             #expect(try await ClientApplication.query(on: app.db).filter(\.$personal == false).count() == ApplicationRules.maxApplications)
         }
     }

@@ -154,9 +154,9 @@ struct ReliabilityTests {
                 let reply = try await app.testing().sendRequest(method, path, headers: headers, body: body.map { ByteBuffer(string: $0) })
                 let took = ContinuousClock.now - started
                 #expect(reply.status == .serviceUnavailable, "\(method) \(path) answered \(reply.status.code)")
-                // "At once": a refused connection, not a connect timeout (10 s and more); 5 s leaves
-                // room for a CI machine running the whole suite in parallel.
-                #expect(took < .seconds(5), "\(method) \(path) took \(took)")
+                // "At once": a refused connection, not a connect timeout (10 s and more); 8 s leaves
+                // room for a CI machine running the whole suite in parallel (5.25 s seen there once).
+                #expect(took < .seconds(8), "\(method) \(path) took \(took)")
                 let text = reply.body.string
                 if path == "/readyz" { continue }
                 #expect(reply.headers.first(name: .retryAfter) == "1", "\(path)")
