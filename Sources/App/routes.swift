@@ -63,7 +63,8 @@ func routes(_ app: Application) throws {
     // SPEC §5.1: GET and form-POSTed authorization requests alike; a POST carrying `decision` is
     // the consent form's (CSRF-checked), one carrying `sudo_request` the sudo prompt's answer.
     let authorize = AuthorizeController()
-    let consent = browser.grouped(CSRFMiddleware(onlyFormsWith: ["decision", SudoMode.tokenField]),
+    let consent = browser.grouped(CSRFMiddleware(onlyFormsWith: ["decision", SudoMode.tokenField],
+                                                 beforeCheck: { req, form in try await req.readAuthorizationClientWithSession(form) }),
                                   RequireSudoMiddleware.answering(.approveConsent))
     for path: [PathComponent] in [["oauth2", "authorize"], ["oauth", "authorize"], ["auth", "oauth2", "authorize"]] {  // seeds' aliases
         pages.get(path, use: authorize.show)

@@ -41,16 +41,30 @@ struct BrowserSessions {
     /// The session row for this request, if the cookie names a live one.
     func current() async throws -> BrowserSession? {
         if !state.loaded {
-            state.loaded = true
-            if let cookie = state.cookieValue, cookie.count <= 128 {
-                (state.record, state.user) = try await SessionStore(database: request.database).live(idHash: Secrets.sha256Hex(cookie), now: request.now)
-                if let record = state.record, state.user != nil,
-                   request.now.timeIntervalSince(record.lastSeenAt ?? .distantPast) > SessionStore.lastSeenResolution {
-                    try await SessionStore(database: request.database).touch(record, now: request.now)
-                }
-            }
+            var found: (BrowserSession?, User?) = (nil, nil)
+            if let idHash = cookieIDHash { found = try await SessionStore(database: request.database).live(idHash: idHash, now: request.now) }
+            try await adopt(found)
         }
         return state.record
+    }
+
+    /// The id hash of the session the cookie names, if it could name one.
+    var cookieIDHash: String? {
+        state.cookieValue.flatMap { $0.count <= 128 ? Secrets.sha256Hex($0) : nil }
+    }
+
+    /// Has this request's session been read yet?
+    var isLoaded: Bool { state.loaded }
+
+    /// The session as read for `cookieIDHash`, alone (`current()`) or together with another read
+    /// (the authorization endpoint's client, `AuthorizeController+Reads`): this request's from now on.
+    func adopt(_ found: (BrowserSession?, User?)) async throws {
+        state.loaded = true
+        (state.record, state.user) = found
+        if let record = state.record, state.user != nil,
+           request.now.timeIntervalSince(record.lastSeenAt ?? .distantPast) > SessionStore.lastSeenResolution {
+            try await SessionStore(database: request.database).touch(record, now: request.now)
+        }
     }
 
     func user() async throws -> User? {

@@ -14,6 +14,9 @@ struct CSRFMiddleware: Middleware {
     /// MUST support them), which carry no token of ours; its consent form (`decision`) and the
     /// sudo prompt's answer (`sudo_request`) are ours and are checked.
     var onlyFormsWith: Set<String>? = nil
+    /// Called with a checked form before its token is compared: a route may read the session
+    /// together with what it reads next (`readAuthorizationClientWithSession`).
+    var beforeCheck: (@Sendable (Request, [String: String]) async throws -> Void)? = nil
 
     /// Safe methods pass straight on; only unsafe ones pay for a task (see RequestLogMiddleware).
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
@@ -43,6 +46,7 @@ struct CSRFMiddleware: Middleware {
         // Only a urlencoded form can be exempt: any other body is checked (its handler might read it as one).
         if let onlyFormsWith, let form, !form.keys.contains(where: onlyFormsWith.contains) { return }
         // SPEC §12: the pages' JSON calls (WebAuthn) send the token as a header.
+        if let beforeCheck, let form { try await beforeCheck(request, form) }
         let sent = request.headers.first(name: Self.headerName)
             ?? (form != nil ? form?[Self.fieldName] : try? request.content.get(String.self, at: Self.fieldName))
         guard let sent, try await request.sessions.csrfMatches(sent) else {

@@ -14,6 +14,9 @@ struct FluentOAuthStore: OAuthStore {
     let authenticate: @Sendable (String, String) async throws -> User?
     /// The caller's address: failed client authentication is throttled per client and address.
     var clientAddress = "unknown"
+    /// A client this request has read already (`FluentOAuthStore+Presentation`): `client(id:)`
+    /// answers it for its id without a statement.
+    var known: OAuthClient? = nil
 
     var sql: any SQLDatabase { database as! any SQLDatabase }
 

@@ -11,8 +11,15 @@ struct SessionStore {
     /// load took two queries and two model decodes (scripts/bench, perf).
     func live(idHash: String, now: Date) async throws -> (BrowserSession?, User?) {
         guard let row = try await database.rows(SessionWithUser.self, [.text(idHash), .date(now)]).first else { return (nil, nil) }
+        return try Self.live(from: row, idHash: idHash)
+    }
+
+    /// A row of `liveSelect`, alone or beside another read's columns (the authorization
+    /// endpoint's client, `FluentOAuthStore+SessionRead`), where no live session leaves them null.
+    static func live(from row: any SQLRow, idHash: String) throws -> (BrowserSession?, User?) {
+        guard let csrfToken = try row.decode(column: "csrf_token", as: String?.self) else { return (nil, nil) }
         let userID = try row.decode(column: "user_id", as: UUID?.self)
-        let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: try row.decode(column: "csrf_token", as: String.self),
+        let record = BrowserSession(idHash: idHash, userID: userID, csrfToken: csrfToken,
                                     expiresAt: try row.decode(column: "expires_at", as: Date.self))
         record.createdAt = try row.decode(column: "created_at", as: Date?.self)
         record.passwordAt = try row.decode(column: "password_at", as: Date?.self)
@@ -29,6 +36,16 @@ struct SessionStore {
         user.emailVerifiedAt = try row.decode(column: "email_verified_at", as: Date?.self)
         user.$id.exists = true
         return (record, user)
+    }
+
+    /// The session whose id hash is `idHash` (a placeholder), live at `now`, with its user.
+    static func liveSelect(idHash: String, now: String) -> String {
+        """
+        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.password_at, s.amr, s.last_seen_at, s.pending_user_id,
+               u.username, u.email, u.password_hash, u.kind, u.email_verified_at, u.created_at AS user_created_at, u.updated_at AS user_updated_at
+        FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+        WHERE s.id = \(idHash) AND s.expires_at > \(now)
+        """
     }
 
     func create(_ record: BrowserSession) async throws {
@@ -89,11 +106,5 @@ struct SessionStore {
 
 /// Every page's first statement: the session and its user, in one join.
 private enum SessionWithUser: HotQuery {
-    static let sql = """
-        SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.password_at, s.amr, s.last_seen_at, s.pending_user_id,
-               u.username, u.email, u.password_hash, u.kind, u.email_verified_at, u.created_at AS user_created_at, u.updated_at AS user_updated_at
-        FROM sessions s LEFT JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.expires_at > $2
-        """
-
+    static let sql = SessionStore.liveSelect(idHash: "$1", now: "$2")
 }

@@ -109,8 +109,9 @@ struct AuthorizeController {
     /// (an error redirect).
     private func validated(_ req: Request, _ parameters: [String: String]) async throws -> Validation {
         let client: OAuthClient, redirectURI: String, sent: Bool
+        try await req.readAuthorizationClientWithSession(parameters)
         do {
-            (client, redirectURI, sent) = try await AuthorizationRequest.resolveClient(parameters, store: req.oauthStore())
+            (client, redirectURI, sent) = try await AuthorizationRequest.resolveClient(parameters, store: req.authorizationStore())
         } catch AuthorizationRequest.Failure.showPage(let title, let message) {
             return .answered(try await errorPage(req, title: title, message: message))
         }
