@@ -15,7 +15,7 @@ struct SessionStore {
     }
 
     /// A row of `liveSelect`, alone or beside another read's columns (the authorization
-    /// endpoint's client, `FluentOAuthStore+SessionRead`), where no live session leaves them null.
+    /// endpoint's client, `FluentOAuthStore.client(id:withSession:now:)`), where no live session leaves them null.
     static func live(from row: any SQLRow, idHash: String) throws -> (BrowserSession?, User?) {
         guard let csrfToken = try row.decode(column: "csrf_token", as: String?.self) else { return (nil, nil) }
         let userID = try row.decode(column: "user_id", as: UUID?.self)
